@@ -1,0 +1,104 @@
+import Foundation
+import Yams
+
+extension CausewayConfiguration {
+    /// Reads a YAML configuration over the defaults. Every key is optional; an unknown key or a
+    /// bad value throws a `ConfigurationError` naming the key and its line.
+    public static func load(yaml text: String, over base: CausewayConfiguration = .default) throws(ConfigurationError) -> CausewayConfiguration {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch {
+            throw ConfigurationError("the configuration is not valid YAML: \(error)")
+        }
+        var configuration = base
+        guard let root else { return configuration }
+        let top = try YAMLSection(root, path: "")
+        try top.onlyKeys(["storage", "listen", "ingest", "detect", "owners"])
+        if let storage = try top.section("storage") {
+            try storage.onlyKeys(["path"])
+            if let path = try storage.string("path") { configuration.databasePath = path }
+        }
+        if let listen = try top.section("listen") {
+            try listen.onlyKeys(["otlp_grpc", "otlp_http", "api"])
+            if let address = try listen.address("otlp_grpc") { configuration.otlpGRPC = address }
+            if let address = try listen.address("otlp_http") { configuration.otlpHTTP = address }
+            if let address = try listen.address("api") { configuration.api = address }
+        }
+        if let ingest = try top.section("ingest") {
+            try ingest.onlyKeys(["max_body_bytes", "max_concurrent_exports", "max_queued_spans"])
+            if let value = try ingest.positiveInt("max_body_bytes") { configuration.ingestLimits.maxBodyBytes = value }
+            if let value = try ingest.positiveInt("max_concurrent_exports") { configuration.ingestLimits.maxConcurrentExports = value }
+            if let value = try ingest.positiveInt("max_queued_spans") { configuration.maxQueuedSpans = value }
+        }
+        // `detect` and `owners` (DESIGN.md section 3) are read by the detection stage once it lands.
+        return configuration
+    }
+}
+
+/// One YAML mapping, with the path of keys that led to it, for error messages.
+struct YAMLSection {
+    let mapping: Node.Mapping
+    let path: String
+    let line: Int
+
+    init(_ node: Node, path: String) throws(ConfigurationError) {
+        guard let mapping = node.mapping else {
+            throw ConfigurationError("\(path.isEmpty ? "the configuration" : path) (line \(node.mark?.line ?? 0)) must be a mapping of keys to values")
+        }
+        self.mapping = mapping
+        self.path = path
+        self.line = node.mark?.line ?? 0
+    }
+
+    private func qualified(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    func onlyKeys(_ allowed: Set<String>) throws(ConfigurationError) {
+        for (key, _) in mapping {
+            let name = key.string ?? "?"
+            guard allowed.contains(name) else {
+                throw ConfigurationError("unknown key \(qualified(name)) at line \(key.mark?.line ?? 0); expected one of: \(allowed.sorted().joined(separator: ", "))")
+            }
+        }
+    }
+
+    private func value(_ key: String) -> Node? {
+        mapping[key]
+    }
+
+    func section(_ key: String) throws(ConfigurationError) -> YAMLSection? {
+        guard let node = value(key), !node.isNull else { return nil }
+        return try YAMLSection(node, path: qualified(key))
+    }
+
+    func string(_ key: String) throws(ConfigurationError) -> String? {
+        guard let node = value(key), !node.isNull else { return nil }
+        guard let scalar = node.scalar else {
+            throw ConfigurationError("\(qualified(key)) at line \(node.mark?.line ?? 0) must be a single value")
+        }
+        return scalar.string
+    }
+
+    func address(_ key: String) throws(ConfigurationError) -> ListenAddress? {
+        guard let text = try string(key) else { return nil }
+        guard let address = ListenAddress(parsing: text) else {
+            throw ConfigurationError("\(qualified(key)) at line \(value(key)?.mark?.line ?? 0) must be HOST:PORT, got \"\(text)\"")
+        }
+        return address
+    }
+
+    func positiveInt(_ key: String) throws(ConfigurationError) -> Int? {
+        guard let text = try string(key) else { return nil }
+        guard let number = Int(text.replacingOccurrences(of: "_", with: "")), number > 0 else {
+            throw ConfigurationError("\(qualified(key)) at line \(value(key)?.mark?.line ?? 0) must be a positive integer, got \"\(text)\"")
+        }
+        return number
+    }
+}
+
+extension Node {
+    var isNull: Bool {
+        guard case .scalar(let scalar) = self, scalar.style == .plain else { return false }
+        return ["", "~", "null", "Null", "NULL"].contains(scalar.string)
+    }
+}

@@ -1,0 +1,38 @@
+import Ingest
+
+/// Everything `causeway serve` can be told, with the built-in defaults. The YAML file and
+/// the command-line flags only set fields of this tree.
+public struct CausewayConfiguration: Sendable, Equatable {
+    /// Where the SQLite database lives. YAML `storage.path`; default `./causeway.db`.
+    public var databasePath: String
+    /// OTLP/gRPC listener. YAML `listen.otlp_grpc`; default `127.0.0.1:4317`.
+    public var otlpGRPC: ListenAddress
+    /// OTLP/HTTP listener. YAML `listen.otlp_http`; default `127.0.0.1:4318`.
+    public var otlpHTTP: ListenAddress
+    /// Query API and dashboard. YAML `listen.api`; default `127.0.0.1:8319`.
+    public var api: ListenAddress
+    /// Body size and concurrency limits of the OTLP listeners. YAML `ingest.max_body_bytes`
+    /// (default 20 MiB) and `ingest.max_concurrent_exports` (default 64).
+    public var ingestLimits: IngestLimits
+    /// Spans queued for the writer before new requests are refused (503). YAML
+    /// `ingest.max_queued_spans`; default 65,536.
+    public var maxQueuedSpans: Int
+
+    public init(
+        databasePath: String = "./causeway.db",
+        otlpGRPC: ListenAddress = ListenAddress(host: "127.0.0.1", port: 4317),
+        otlpHTTP: ListenAddress = ListenAddress(host: "127.0.0.1", port: 4318),
+        api: ListenAddress = ListenAddress(host: "127.0.0.1", port: 8319),
+        ingestLimits: IngestLimits = .default,
+        maxQueuedSpans: Int = 65_536
+    ) {
+        self.databasePath = databasePath
+        self.otlpGRPC = otlpGRPC
+        self.otlpHTTP = otlpHTTP
+        self.api = api
+        self.ingestLimits = ingestLimits
+        self.maxQueuedSpans = maxQueuedSpans
+    }
+
+    public static let `default` = CausewayConfiguration()
+}

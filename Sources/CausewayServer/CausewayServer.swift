@@ -1,0 +1,77 @@
+import Ingest
+import Logging
+import ServiceLifecycle
+import Storage
+import Web
+
+/// Causeway wired together: the writer, the OTLP listeners and the API as Services of one
+/// ServiceGroup, so SIGTERM/SIGINT stops them all in reverse order: listeners stop taking
+/// requests and finish the ones in flight, then the writer commits what was accepted.
+public final class CausewayServer: Sendable {
+    /// A listener and the address it actually bound.
+    public struct BoundListener: Sendable, Equatable {
+        public var name: String
+        public var address: ListenAddress
+    }
+
+    public let configuration: CausewayConfiguration
+    public let store: TraceStore
+    public let writer: SpanWriter
+    public let exportHandler: ExportHandler
+    private let group: ServiceGroup
+
+    /// Opens the database and builds the services; `onListening` is called once every listener is bound.
+    public init(
+        configuration: CausewayConfiguration,
+        logger: Logger,
+        handleSignals: Bool = true,
+        onListening: @escaping @Sendable ([BoundListener]) -> Void = { _ in }
+    ) throws {
+        self.configuration = configuration
+        store = try TraceStore(path: configuration.databasePath)
+        writer = SpanWriter(store: store, maxQueuedSpans: configuration.maxQueuedSpans, logger: logger)
+        exportHandler = ExportHandler(
+            sink: WriterSink(writer: writer, retryAfterSeconds: configuration.ingestLimits.retryAfterSeconds),
+            limits: configuration.ingestLimits,
+            logger: logger
+        )
+        let announcer = ListenerAnnouncer(expected: ["otlp-grpc", "otlp-http", "api"]) { listeners in
+            onListening(listeners.map { BoundListener(name: $0.name, address: $0.address) })
+        }
+        let grpc = OTLPGRPCListener(
+            host: configuration.otlpGRPC.host, port: configuration.otlpGRPC.port,
+            handler: exportHandler, logger: logger
+        ) { host, port in announcer.bound("otlp-grpc", host: host, port: port) }
+        let http = OTLPHTTPListener(
+            host: configuration.otlpHTTP.host, port: configuration.otlpHTTP.port,
+            handler: exportHandler, logger: logger
+        ) { host, port in announcer.bound("otlp-http", host: host, port: port) }
+        let api = APIListener(
+            host: configuration.api.host, port: configuration.api.port, store: store, logger: logger
+        ) { host, port in announcer.bound("api", host: host, port: port) }
+
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [
+                .init(service: writer),
+                .init(service: grpc),
+                .init(service: http),
+                .init(service: api),
+            ],
+            gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
+            cancellationSignals: [],
+            logger: logger
+        )
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(30)
+        group = ServiceGroup(configuration: groupConfiguration)
+    }
+
+    /// Runs until a signal or `shutdown()`; returns after everything accepted is committed.
+    public func run() async throws {
+        try await group.run()
+    }
+
+    /// Starts the graceful shutdown `run()` would do on SIGTERM.
+    public func shutdown() async {
+        await group.triggerGracefulShutdown()
+    }
+}

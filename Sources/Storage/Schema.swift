@@ -1,0 +1,68 @@
+import GRDB
+
+/// The database schema, as named migrations applied in order. Never edit a shipped migration:
+/// add a new one.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: resources, scopes, spans, links") { db in
+            try db.execute(sql: """
+                CREATE TABLE resource (
+                    id INTEGER PRIMARY KEY,
+                    service_name TEXT NOT NULL,
+                    attributes TEXT NOT NULL,              -- OTLP JSON KeyValue array
+                    dropped_attributes_count INTEGER NOT NULL,
+                    schema_url TEXT NOT NULL,
+                    UNIQUE (attributes, dropped_attributes_count, schema_url)
+                );
+                CREATE TABLE scope (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    version TEXT NOT NULL,
+                    attributes TEXT NOT NULL,              -- OTLP JSON KeyValue array
+                    dropped_attributes_count INTEGER NOT NULL,
+                    schema_url TEXT NOT NULL,
+                    UNIQUE (name, version, attributes, dropped_attributes_count, schema_url)
+                );
+                CREATE TABLE span (
+                    id INTEGER PRIMARY KEY,
+                    trace_id BLOB NOT NULL,                -- 16 bytes
+                    span_id BLOB NOT NULL,                 -- 8 bytes
+                    parent_span_id BLOB,                   -- 8 bytes, NULL for a root
+                    name TEXT NOT NULL,
+                    kind INTEGER NOT NULL,                 -- OTLP SpanKind number
+                    start_time_unix_nano INTEGER NOT NULL,
+                    end_time_unix_nano INTEGER NOT NULL,
+                    status_code INTEGER NOT NULL,          -- OTLP StatusCode number
+                    status_message TEXT NOT NULL,
+                    trace_state TEXT NOT NULL,
+                    flags INTEGER NOT NULL,
+                    attributes TEXT NOT NULL,              -- OTLP JSON KeyValue array
+                    dropped_attributes_count INTEGER NOT NULL,
+                    events TEXT NOT NULL,                  -- OTLP JSON Event array
+                    dropped_events_count INTEGER NOT NULL,
+                    dropped_links_count INTEGER NOT NULL,
+                    resource_id INTEGER NOT NULL REFERENCES resource(id),
+                    scope_id INTEGER NOT NULL REFERENCES scope(id),
+                    received_at_unix_nano INTEGER NOT NULL
+                );
+                CREATE UNIQUE INDEX span_by_id ON span (trace_id, span_id);
+                CREATE TABLE span_link (
+                    id INTEGER PRIMARY KEY,
+                    trace_id BLOB NOT NULL,                -- the linking span
+                    span_id BLOB NOT NULL,
+                    link_index INTEGER NOT NULL,
+                    linked_trace_id BLOB NOT NULL,         -- the span linked to
+                    linked_span_id BLOB NOT NULL,
+                    trace_state TEXT NOT NULL,
+                    flags INTEGER NOT NULL,
+                    attributes TEXT NOT NULL,              -- OTLP JSON KeyValue array
+                    dropped_attributes_count INTEGER NOT NULL
+                );
+                CREATE INDEX span_link_from ON span_link (trace_id, span_id);
+                CREATE INDEX span_link_to ON span_link (linked_trace_id, linked_span_id);
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,124 @@
+import TraceModel
+
+/// A batch turned into column values, ready to bind. Built on the caller's task, so JSON
+/// encoding runs in parallel across requests and the single writer only binds and steps.
+struct SpanRows: Sendable {
+    struct ResourceRow: Hashable, Sendable {
+        var serviceName: String
+        var attributes: [UInt8]
+        var droppedAttributesCount: UInt32
+        var schemaURL: String
+    }
+
+    struct ScopeRow: Hashable, Sendable {
+        var name: String
+        var version: String
+        var attributes: [UInt8]
+        var droppedAttributesCount: UInt32
+        var schemaURL: String
+    }
+
+    struct LinkRow: Sendable {
+        var traceID: [UInt8]
+        var spanID: [UInt8]
+        var traceState: String
+        var flags: UInt32
+        var attributes: [UInt8]
+        var droppedAttributesCount: UInt32
+    }
+
+    struct SpanRow: Sendable {
+        var traceID: [UInt8]
+        var spanID: [UInt8]
+        var parentSpanID: [UInt8]?
+        var name: String
+        var kind: Int32
+        var startTimeUnixNano: UInt64
+        var endTimeUnixNano: UInt64
+        var statusCode: Int32
+        var statusMessage: String
+        var traceState: String
+        var flags: UInt32
+        var attributes: [UInt8]
+        var droppedAttributesCount: UInt32
+        var events: [UInt8]
+        var droppedEventsCount: UInt32
+        var droppedLinksCount: UInt32
+        var resourceIndex: Int
+        var scopeIndex: Int
+        var links: [LinkRow]
+    }
+
+    var resources: [ResourceRow] = []
+    var scopes: [ScopeRow] = []
+    var spans: [SpanRow] = []
+
+    init(_ batch: TraceBatch) {
+        spans.reserveCapacity(batch.spanCount)
+        for group in batch.resourceGroups {
+            let resource = group.resource
+            resources.append(ResourceRow(
+                serviceName: resource.serviceName,
+                attributes: Self.json(resource.attributes),
+                droppedAttributesCount: resource.droppedAttributesCount,
+                schemaURL: resource.schemaURL
+            ))
+            for scopeGroup in group.scopeGroups {
+                let scope = scopeGroup.scope
+                scopes.append(ScopeRow(
+                    name: scope.name,
+                    version: scope.version,
+                    attributes: Self.json(scope.attributes),
+                    droppedAttributesCount: scope.droppedAttributesCount,
+                    schemaURL: scope.schemaURL
+                ))
+                for span in scopeGroup.spans {
+                    spans.append(SpanRow(span, resourceIndex: resources.count - 1, scopeIndex: scopes.count - 1))
+                }
+            }
+        }
+    }
+
+    static func json(_ attributes: [Attribute]) -> [UInt8] {
+        var writer = JSONWriter(capacity: 64 * attributes.count + 2)
+        Attribute.writeJSON(attributes, to: &writer)
+        return writer.bytes
+    }
+}
+
+extension SpanRows.SpanRow {
+    init(_ span: Span, resourceIndex: Int, scopeIndex: Int) {
+        var events = JSONWriter(capacity: span.events.isEmpty ? 2 : 256)
+        SpanEvent.writeJSON(span.events, to: &events)
+        self.init(
+            traceID: span.traceID.bytes,
+            spanID: span.spanID.bytes,
+            parentSpanID: span.parentSpanID?.bytes,
+            name: span.name,
+            kind: span.kind.rawValue,
+            startTimeUnixNano: span.startTimeUnixNano,
+            endTimeUnixNano: span.endTimeUnixNano,
+            statusCode: span.status.code.rawValue,
+            statusMessage: span.status.message,
+            traceState: span.traceState,
+            flags: span.flags,
+            attributes: SpanRows.json(span.attributes),
+            droppedAttributesCount: span.droppedAttributesCount,
+            events: events.bytes,
+            droppedEventsCount: span.droppedEventsCount,
+            droppedLinksCount: span.droppedLinksCount,
+            resourceIndex: resourceIndex,
+            scopeIndex: scopeIndex,
+            links: span.links.map { link in
+                SpanRows.LinkRow(
+                    traceID: link.traceID.bytes,
+                    spanID: link.spanID.bytes,
+                    traceState: link.traceState,
+                    flags: link.flags,
+                    attributes: SpanRows.json(link.attributes),
+                    droppedAttributesCount: link.droppedAttributesCount
+                )
+            }
+        )
+    }
+}

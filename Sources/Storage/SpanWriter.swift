@@ -1,0 +1,140 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+import TraceModel
+
+/// The single writer: requests queue here (bounded) and are committed together, one
+/// transaction per round. `write(_:)` returns only after its spans are committed.
+public final class SpanWriter: Service, Sendable {
+    /// The writer cannot take the request now; the caller should answer "retry later".
+    public struct Saturated: Error, Sendable {
+        public var queuedSpans: Int
+    }
+
+    /// The writer has stopped and takes nothing more.
+    public struct Stopped: Error, Sendable {}
+
+    private struct Pending: Sendable {
+        var rows: SpanRows
+        var continuation: CheckedContinuation<Void, any Error>
+    }
+
+    private struct State {
+        var pending: [Pending] = []
+        var queuedSpans = 0
+        var waiter: CheckedContinuation<Void, Never>?
+        var finished = false
+    }
+
+    private let store: TraceStore
+    private let logger: Logger
+    private let state = Mutex(State())
+    /// Spans waiting beyond this refuse new requests with `Saturated`.
+    public let maxQueuedSpans: Int
+    private let counters = Mutex(Counters())
+
+    /// Running totals of what the writer did.
+    public struct Counters: Sendable {
+        public var spansWritten = 0
+        public var spansDuplicate = 0
+        public var transactions = 0
+        public var requestsRefused = 0
+    }
+
+    public init(store: TraceStore, maxQueuedSpans: Int = 65_536, logger: Logger) {
+        self.store = store
+        self.maxQueuedSpans = maxQueuedSpans
+        self.logger = logger
+    }
+
+    public var statistics: Counters { counters.withLock { $0 } }
+
+    /// Stores the batch and returns once it is committed; spans already stored are skipped.
+    /// Throws `Saturated` when the queue is full and `Stopped` after shutdown.
+    public func write(_ batch: TraceBatch) async throws {
+        let rows = SpanRows(batch)
+        let count = rows.spans.count
+        guard count > 0 else { return }
+        return try await withCheckedThrowingContinuation { continuation in
+            let outcome: (waiter: CheckedContinuation<Void, Never>?, error: (any Error)?) = state.withLock { state in
+                if state.finished { return (nil, Stopped()) }
+                if !state.pending.isEmpty, state.queuedSpans + count > maxQueuedSpans {
+                    return (nil, Saturated(queuedSpans: state.queuedSpans))
+                }
+                state.pending.append(Pending(rows: rows, continuation: continuation))
+                state.queuedSpans += count
+                defer { state.waiter = nil }
+                return (state.waiter, nil)
+            }
+            if let error = outcome.error {
+                if error is Saturated { counters.withLock { $0.requestsRefused += 1 } }
+                continuation.resume(throwing: error)
+            }
+            outcome.waiter?.resume()
+        }
+    }
+
+    /// Commits queued requests until shutdown, then drains what was accepted and returns.
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            while let round = await nextRound() {
+                await commit(round)
+            }
+        } onGracefulShutdown: {
+            self.finish()
+        }
+        logger.info("span writer stopped", metadata: ["spans_written": "\(statistics.spansWritten)"])
+    }
+
+    /// Stops taking requests; those already queued are still committed.
+    public func finish() {
+        let waiter = state.withLock { state in
+            state.finished = true
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    private func nextRound() async -> [Pending]? {
+        while true {
+            let taken: [Pending]?? = state.withLock { state in
+                if !state.pending.isEmpty {
+                    defer {
+                        state.pending = []
+                        state.queuedSpans = 0
+                    }
+                    return .some(state.pending)
+                }
+                return state.finished ? .some(nil) : .none
+            }
+            if let taken { return taken }
+            await withCheckedContinuation { continuation in
+                let resumeNow = state.withLock { state in
+                    if !state.pending.isEmpty || state.finished { return true }
+                    state.waiter = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        }
+    }
+
+    private func commit(_ round: [Pending]) async {
+        let receivedAt = UInt64(Date().timeIntervalSince1970 * 1_000_000_000)
+        do {
+            let inserted = try await store.recordSpans(round.map(\.rows), receivedAt: receivedAt)
+            let total = round.reduce(0) { $0 + $1.rows.spans.count }
+            counters.withLock {
+                $0.spansWritten += inserted
+                $0.spansDuplicate += total - inserted
+                $0.transactions += 1
+            }
+            for pending in round { pending.continuation.resume() }
+        } catch {
+            logger.error("span batch could not be committed", metadata: ["error": "\(error)", "requests": "\(round.count)"])
+            for pending in round { pending.continuation.resume(throwing: error) }
+        }
+    }
+}

@@ -1,0 +1,165 @@
+import Foundation
+import GRDB
+import Synchronization
+import TraceModel
+
+/// The SQLite database (WAL) behind Causeway: schema, the batch writes, and the queries.
+public final class TraceStore: Sendable {
+    private let pool: DatabasePool
+    /// Ids of resources and scopes already in the database; only the writer touches it.
+    private let ids = Mutex(IDCache())
+
+    struct IDCache {
+        var resources: [SpanRows.ResourceRow: Int64] = [:]
+        var scopes: [SpanRows.ScopeRow: Int64] = [:]
+    }
+
+    /// Opens (and creates or migrates) the database at `path`.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            // Acknowledged means durable: sync the WAL on every commit.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try Schema.migrator.migrate(pool)
+        } catch let error as DatabaseError {
+            throw StorageError("cannot open the database at \(path): \(error.message ?? error.description)")
+        }
+    }
+
+    /// Stores the batches in one transaction and returns how many spans were new.
+    /// Spans already stored (same trace id and span id: an exporter's retry) are skipped whole.
+    func recordSpans(_ batches: [SpanRows], receivedAt: UInt64) async throws -> Int {
+        do {
+            return try await insert(batches, receivedAt: receivedAt)
+        } catch {
+            // The transaction rolled back: cached ids of rows it created are void.
+            ids.withLock { $0 = IDCache() }
+            throw error
+        }
+    }
+
+    private func insert(_ batches: [SpanRows], receivedAt: UInt64) async throws -> Int {
+        try await pool.write { db in
+            let insertSpan = try PreparedStatement(db, sql: """
+                INSERT INTO span (trace_id, span_id, parent_span_id, name, kind, start_time_unix_nano,
+                    end_time_unix_nano, status_code, status_message, trace_state, flags, attributes,
+                    dropped_attributes_count, events, dropped_events_count, dropped_links_count,
+                    resource_id, scope_id, received_at_unix_nano)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (trace_id, span_id) DO NOTHING
+                """)
+            let insertLink = try PreparedStatement(db, sql: """
+                INSERT INTO span_link (trace_id, span_id, link_index, linked_trace_id, linked_span_id,
+                    trace_state, flags, attributes, dropped_attributes_count)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            var inserted = 0
+            for rows in batches {
+                let resourceIDs = try rows.resources.map { try self.resourceID($0, db) }
+                let scopeIDs = try rows.scopes.map { try self.scopeID($0, db) }
+                for span in rows.spans {
+                    insertSpan.bind(blob: span.traceID)
+                    insertSpan.bind(blob: span.spanID)
+                    insertSpan.bind(blob: span.parentSpanID)
+                    insertSpan.bind(text: span.name)
+                    insertSpan.bind(span.kind)
+                    insertSpan.bind(span.startTimeUnixNano)
+                    insertSpan.bind(span.endTimeUnixNano)
+                    insertSpan.bind(span.statusCode)
+                    insertSpan.bind(text: span.statusMessage)
+                    insertSpan.bind(text: span.traceState)
+                    insertSpan.bind(span.flags)
+                    insertSpan.bind(text: span.attributes)
+                    insertSpan.bind(span.droppedAttributesCount)
+                    insertSpan.bind(text: span.events)
+                    insertSpan.bind(span.droppedEventsCount)
+                    insertSpan.bind(span.droppedLinksCount)
+                    insertSpan.bind(resourceIDs[span.resourceIndex])
+                    insertSpan.bind(scopeIDs[span.scopeIndex])
+                    insertSpan.bind(receivedAt)
+                    guard try insertSpan.execute() > 0 else { continue }
+                    inserted += 1
+                    for (index, link) in span.links.enumerated() {
+                        insertLink.bind(blob: span.traceID)
+                        insertLink.bind(blob: span.spanID)
+                        insertLink.bind(index)
+                        insertLink.bind(blob: link.traceID)
+                        insertLink.bind(blob: link.spanID)
+                        insertLink.bind(text: link.traceState)
+                        insertLink.bind(link.flags)
+                        insertLink.bind(text: link.attributes)
+                        insertLink.bind(link.droppedAttributesCount)
+                        try insertLink.execute()
+                    }
+                }
+            }
+            return inserted
+        }
+    }
+
+    private func resourceID(_ row: SpanRows.ResourceRow, _ db: Database) throws -> Int64 {
+        if let id = ids.withLock({ $0.resources[row] }) { return id }
+        // The no-op update makes RETURNING give the id of an existing row too.
+        guard let id = try Int64.fetchOne(db, sql: """
+            INSERT INTO resource (service_name, attributes, dropped_attributes_count, schema_url) VALUES (?, ?, ?, ?)
+            ON CONFLICT (attributes, dropped_attributes_count, schema_url) DO UPDATE SET service_name = excluded.service_name
+            RETURNING id
+            """, arguments: [
+                row.serviceName, String(decoding: row.attributes, as: UTF8.self), Int64(row.droppedAttributesCount), row.schemaURL,
+            ]) else { throw StorageError("a resource could not be stored") }
+        ids.withLock { $0.resources[row] = id }
+        return id
+    }
+
+    private func scopeID(_ row: SpanRows.ScopeRow, _ db: Database) throws -> Int64 {
+        if let id = ids.withLock({ $0.scopes[row] }) { return id }
+        guard let id = try Int64.fetchOne(db, sql: """
+            INSERT INTO scope (name, version, attributes, dropped_attributes_count, schema_url) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (name, version, attributes, dropped_attributes_count, schema_url) DO UPDATE SET name = excluded.name
+            RETURNING id
+            """, arguments: [
+                row.name, row.version, String(decoding: row.attributes, as: UTF8.self), Int64(row.droppedAttributesCount), row.schemaURL,
+            ]) else { throw StorageError("a scope could not be stored") }
+        ids.withLock { $0.scopes[row] = id }
+        return id
+    }
+
+    /// The spans of one trace, ordered by start time.
+    public func spans(inTrace traceID: TraceID) async throws -> [StoredSpan] {
+        try await pool.read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT span.*, resource.attributes AS resource_attributes,
+                    resource.dropped_attributes_count AS resource_dropped_attributes_count,
+                    resource.schema_url AS resource_schema_url,
+                    scope.name AS scope_name, scope.version AS scope_version, scope.attributes AS scope_attributes,
+                    scope.dropped_attributes_count AS scope_dropped_attributes_count, scope.schema_url AS scope_schema_url
+                FROM span
+                JOIN resource ON resource.id = span.resource_id
+                JOIN scope ON scope.id = span.scope_id
+                WHERE span.trace_id = ?
+                ORDER BY span.start_time_unix_nano, span.id
+                """, arguments: [Data(traceID.bytes)])
+            let links = try Row.fetchAll(db, sql: """
+                SELECT * FROM span_link WHERE trace_id = ? ORDER BY span_id, link_index
+                """, arguments: [Data(traceID.bytes)])
+            var linksBySpan: [SpanID: [SpanLink]] = [:]
+            for row in links {
+                guard let spanID = SpanID(data: row["span_id"]) else { continue }
+                linksBySpan[spanID, default: []].append(try SpanLink(row: row))
+            }
+            return try rows.map { row in
+                var stored = try StoredSpan(row: row)
+                stored.span.links = linksBySpan[stored.span.spanID] ?? []
+                return stored
+            }
+        }
+    }
+
+    /// How many spans the store holds.
+    public func spanCount() async throws -> Int {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM span") ?? 0 }
+    }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Causeway: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "causeway",
+        abstract: "A trace correlator for AI-agent workflows: OTLP in, an owned exception queue out.",
+        subcommands: [Serve.self]
+    )
+}
