@@ -50,6 +50,9 @@ public final class SpanWriter: Service, Sendable {
 
     public var statistics: Counters { counters.withLock { $0 } }
 
+    /// Spans accepted and waiting for the next commit.
+    public var queuedSpans: Int { state.withLock { $0.queuedSpans } }
+
     /// Stores the batch and returns once it is committed; spans already stored are skipped.
     /// Throws `Saturated` when the queue is full and `Stopped` after shutdown.
     public func write(_ batch: TraceBatch) async throws {
