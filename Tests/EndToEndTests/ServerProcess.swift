@@ -1,0 +1,73 @@
+import Foundation
+import TestSupport
+
+/// The real `causeway` executable, started as `causeway serve` on ephemeral ports.
+final class ServerProcess {
+    let process = Process()
+    let databasePath: String
+    private(set) var ports: [String: Int] = [:]
+    private(set) var listeningLines: [String] = []
+    private let output = Pipe()
+
+    var otlpHTTP: String { "http://127.0.0.1:\(ports["otlp-http"] ?? 0)" }
+    var api: String { "http://127.0.0.1:\(ports["api"] ?? 0)" }
+    var pid: Int32 { process.processIdentifier }
+
+    /// The executable `swift build` put beside this test bundle.
+    static var executable: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("causeway")
+    }
+
+    init(databasePath: String = temporaryDatabasePath()) throws {
+        self.databasePath = databasePath
+        guard FileManager.default.isExecutableFile(atPath: Self.executable.path) else {
+            throw TestServerError("no causeway executable at \(Self.executable.path); build it first")
+        }
+        process.executableURL = Self.executable
+        process.arguments = ["serve", "--db", databasePath, "--otlp-grpc", "127.0.0.1:0", "--otlp-http", "127.0.0.1:0",
+                             "--api", "127.0.0.1:0", "--log-level", "warning"]
+        process.standardOutput = output
+        try process.run()
+        // Read the three `listening NAME HOST:PORT` lines.
+        var buffer = Data()
+        let deadline = Date().addingTimeInterval(30)
+        while listeningLines.count < 3, Date() < deadline {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            buffer.append(chunk)
+            let lines = String(decoding: buffer, as: UTF8.self).split(separator: "\n").map(String.init)
+            listeningLines = lines.filter { $0.hasPrefix("listening ") }
+        }
+        for line in listeningLines {
+            let parts = line.split(separator: " ")
+            if parts.count == 3, let port = parts[2].split(separator: ":").last.flatMap({ Int($0) }) {
+                ports[String(parts[1])] = port
+            }
+        }
+        guard ports.count == 3 else {
+            process.terminate()
+            throw TestServerError("the server did not report its listeners: \(listeningLines)")
+        }
+    }
+
+    /// Sends SIGTERM and waits; returns the exit status.
+    func terminate() -> Int32 {
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// Peak resident memory of the server so far (VmHWM), in bytes.
+    func peakResidentBytes() throws -> Int {
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else {
+            throw TestServerError("no VmHWM in /proc/\(pid)/status")
+        }
+        return kilobytes * 1024
+    }
+
+    deinit {
+        if process.isRunning { process.terminate() }
+    }
+}
