@@ -1,0 +1,40 @@
+import Foundation
+
+/// `causeway serve` from the same build folder as this benchmark, on ephemeral ports.
+final class ServerUnderTest {
+    let process = Process()
+    let httpPort: Int
+
+    init(databasePath: String) throws {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("causeway")
+        process.executableURL = executable
+        process.arguments = ["serve", "--db", databasePath, "--otlp-grpc", "127.0.0.1:0", "--otlp-http", "127.0.0.1:0",
+                             "--api", "127.0.0.1:0", "--log-level", "warning"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        var text = ""
+        while text.components(separatedBy: "\n").filter({ $0.hasPrefix("listening ") }).count < 3 {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { throw BenchError("causeway serve exited before listening") }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        guard let line = text.components(separatedBy: "\n").first(where: { $0.hasPrefix("listening otlp-http ") }),
+              let port = line.split(separator: ":").last.flatMap({ Int($0) }) else {
+            throw BenchError("no otlp-http listener in: \(text)")
+        }
+        httpPort = port
+    }
+
+    func peakResidentBytes() throws -> Int {
+        let status = try String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
+        return (line.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0) * 1024
+    }
+
+    func stop() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+    }
+}
