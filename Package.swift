@@ -50,10 +50,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(name: "Correlation", dependencies: ["TraceModel"], swiftSettings: swiftSettings),
         .target(
             name: "Storage",
             dependencies: [
-                "TraceModel",
+                "TraceModel", "Correlation",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -64,7 +65,7 @@ let package = Package(
         .target(
             name: "Web",
             dependencies: [
-                "TraceModel", "Storage",
+                "TraceModel", "Correlation", "Storage",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
@@ -86,6 +87,7 @@ let package = Package(
                 "CausewayServer", "TraceModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -106,7 +108,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "OTLPTests", dependencies: ["OTLP", "TraceModel", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "TraceModel", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "CorrelationTests", dependencies: ["Correlation", "TraceModel", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "CausewayServerTests", dependencies: ["CausewayServer"], swiftSettings: swiftSettings),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Correlation", "TraceModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [

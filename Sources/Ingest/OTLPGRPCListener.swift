@@ -38,6 +38,8 @@ public struct OTLPGRPCListener: Service {
                 transportSecurity: .plaintext,
                 config: .defaults { config in
                     config.rpc.maxRequestPayloadSize = transportLimit
+                    // Exporters may send `grpc-encoding: gzip` (OTEL_EXPORTER_OTLP_COMPRESSION=gzip).
+                    config.compression.enabledAlgorithms = [.gzip, .deflate]
                 }
             ),
             services: [TraceExportService(handler: handler)]

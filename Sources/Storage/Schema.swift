@@ -63,6 +63,25 @@ enum Schema {
                 CREATE INDEX span_link_to ON span_link (linked_trace_id, linked_span_id);
                 """)
         }
+        migrator.registerMigration("v2: workflows") { db in
+            try db.execute(sql: """
+                CREATE TABLE workflow (
+                    id INTEGER PRIMARY KEY,
+                    key_trace_id BLOB NOT NULL,            -- the smallest member trace id: names it
+                    trace_count INTEGER NOT NULL,
+                    span_count INTEGER NOT NULL,           -- spans stored (placeholders not counted)
+                    first_received_at_unix_nano INTEGER NOT NULL,
+                    last_received_at_unix_nano INTEGER NOT NULL
+                );
+                CREATE UNIQUE INDEX workflow_by_key ON workflow (key_trace_id);
+                CREATE TABLE workflow_trace (
+                    trace_id BLOB PRIMARY KEY,             -- a trace with spans stored or linked to
+                    workflow_id INTEGER NOT NULL REFERENCES workflow(id)
+                ) WITHOUT ROWID;
+                CREATE INDEX workflow_trace_by_workflow ON workflow_trace (workflow_id);
+                """)
+            try WorkflowBackfill.run(db)
+        }
         return migrator
     }
 }

@@ -19,6 +19,8 @@ struct SpanRows: Sendable {
     }
 
     struct LinkRow: Sendable {
+        /// The linked trace, for stitching.
+        var trace: TraceID
         var traceID: [UInt8]
         var spanID: [UInt8]
         var traceState: String
@@ -28,6 +30,8 @@ struct SpanRows: Sendable {
     }
 
     struct SpanRow: Sendable {
+        /// The span's trace, for stitching.
+        var trace: TraceID
         var traceID: [UInt8]
         var spanID: [UInt8]
         var parentSpanID: [UInt8]?
@@ -91,6 +95,7 @@ extension SpanRows.SpanRow {
         var events = JSONWriter(capacity: span.events.isEmpty ? 2 : 256)
         SpanEvent.writeJSON(span.events, to: &events)
         self.init(
+            trace: span.traceID,
             traceID: span.traceID.bytes,
             spanID: span.spanID.bytes,
             parentSpanID: span.parentSpanID?.bytes,
@@ -111,6 +116,7 @@ extension SpanRows.SpanRow {
             scopeIndex: scopeIndex,
             links: span.links.map { link in
                 SpanRows.LinkRow(
+                    trace: link.traceID,
                     traceID: link.traceID.bytes,
                     spanID: link.spanID.bytes,
                     traceState: link.traceState,

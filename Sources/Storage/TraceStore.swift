@@ -1,3 +1,4 @@
+import Correlation
 import Foundation
 import GRDB
 import Synchronization
@@ -29,8 +30,9 @@ public final class TraceStore: Sendable {
         }
     }
 
-    /// Stores the batches in one transaction and returns how many spans were new.
-    /// Spans already stored (same trace id and span id: an exporter's retry) are skipped whole.
+    /// Stores the batches in one transaction, stitching new spans into their workflows, and
+    /// returns how many spans were new. Spans already stored (same trace id and span id: an
+    /// exporter's retry) are skipped whole.
     func recordSpans(_ batches: [SpanRows], receivedAt: UInt64) async throws -> Int {
         do {
             return try await insert(batches, receivedAt: receivedAt)
@@ -57,6 +59,8 @@ public final class TraceStore: Sendable {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             var inserted = 0
+            var stitcher = WorkflowStitcher(membership: SQLiteWorkflowMembership(db: db, receivedAt: receivedAt))
+            var newSpansByTrace: [TraceID: Int] = [:]
             for rows in batches {
                 let resourceIDs = try rows.resources.map { try self.resourceID($0, db) }
                 let scopeIDs = try rows.scopes.map { try self.scopeID($0, db) }
@@ -82,7 +86,10 @@ public final class TraceStore: Sendable {
                     insertSpan.bind(receivedAt)
                     guard try insertSpan.execute() > 0 else { continue }
                     inserted += 1
+                    newSpansByTrace[span.trace, default: 0] += 1
+                    try stitcher.join(span.trace)
                     for (index, link) in span.links.enumerated() {
+                        try stitcher.link(span.trace, to: link.trace)
                         insertLink.bind(blob: span.traceID)
                         insertLink.bind(blob: span.spanID)
                         insertLink.bind(index)
@@ -95,6 +102,14 @@ public final class TraceStore: Sendable {
                         try insertLink.execute()
                     }
                 }
+            }
+            var newSpansByWorkflow: [Int64: Int] = [:]
+            for (trace, count) in newSpansByTrace {
+                guard let workflow = stitcher.workflow(of: trace) else { continue }
+                newSpansByWorkflow[workflow.id, default: 0] += count
+            }
+            for (workflow, count) in newSpansByWorkflow {
+                try stitcher.membership.recordActivity(workflow: workflow, newSpans: count)
             }
             return inserted
         }
@@ -130,32 +145,13 @@ public final class TraceStore: Sendable {
     /// The spans of one trace, ordered by start time.
     public func spans(inTrace traceID: TraceID) async throws -> [StoredSpan] {
         try await pool.read { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT span.*, resource.attributes AS resource_attributes,
-                    resource.dropped_attributes_count AS resource_dropped_attributes_count,
-                    resource.schema_url AS resource_schema_url,
-                    scope.name AS scope_name, scope.version AS scope_version, scope.attributes AS scope_attributes,
-                    scope.dropped_attributes_count AS scope_dropped_attributes_count, scope.schema_url AS scope_schema_url
-                FROM span
-                JOIN resource ON resource.id = span.resource_id
-                JOIN scope ON scope.id = span.scope_id
-                WHERE span.trace_id = ?
-                ORDER BY span.start_time_unix_nano, span.id
-                """, arguments: [Data(traceID.bytes)])
-            let links = try Row.fetchAll(db, sql: """
-                SELECT * FROM span_link WHERE trace_id = ? ORDER BY span_id, link_index
-                """, arguments: [Data(traceID.bytes)])
-            var linksBySpan: [SpanID: [SpanLink]] = [:]
-            for row in links {
-                guard let spanID = SpanID(data: row["span_id"]) else { continue }
-                linksBySpan[spanID, default: []].append(try SpanLink(row: row))
-            }
-            return try rows.map { row in
-                var stored = try StoredSpan(row: row)
-                stored.span.links = linksBySpan[stored.span.spanID] ?? []
-                return stored
-            }
+            try SpanQueries.spans(db, where: "span.trace_id = ?", linksWhere: "span_link.trace_id = ?", arguments: [Data(traceID.bytes)])
         }
+    }
+
+    /// Runs `body` on a read-only snapshot of the database.
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.read(body)
     }
 
     /// How many spans the store holds.

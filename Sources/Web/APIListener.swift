@@ -1,3 +1,4 @@
+import Correlation
 import Hummingbird
 import Logging
 import ServiceLifecycle
@@ -31,15 +32,40 @@ public struct APIListener: Service {
             Response.json(Array("{\"status\":\"ok\"}".utf8))
         }
         router.get("/api/v1/traces/:trace_id") { _, context -> Response in
-            let text = context.parameters.get("trace_id") ?? ""
-            guard let traceID = TraceID(hex: text), !traceID.isZero else {
+            guard let traceID = TraceID(hex: context.parameters.get("trace_id") ?? ""), !traceID.isZero else {
                 return APIError.badRequest("invalid_trace_id", "a trace id is 32 hex digits and not all zero").response
             }
-            let spans = try await store.spans(inTrace: traceID)
-            guard !spans.isEmpty else {
+            guard let workflow = try await store.workflow(containing: traceID) else {
                 return APIError.notFound("no spans stored for trace \(traceID.hex)").response
             }
-            return Response.json(TraceWorkflowView(workflowID: "wf_" + traceID.hex, spans: spans).json())
+            return Response.json(TraceWorkflowView(requestedTrace: traceID, workflow: workflow).json())
+        }
+        router.get("/api/v1/spans/:trace_id/:span_id/path") { _, context -> Response in
+            guard let traceID = TraceID(hex: context.parameters.get("trace_id") ?? ""), !traceID.isZero else {
+                return APIError.badRequest("invalid_trace_id", "a trace id is 32 hex digits and not all zero").response
+            }
+            guard let spanID = SpanID(hex: context.parameters.get("span_id") ?? ""), !spanID.isZero else {
+                return APIError.badRequest("invalid_span_id", "a span id is 16 hex digits and not all zero").response
+            }
+            let reference = SpanReference(traceID: traceID, spanID: spanID)
+            guard let found = try await store.causalPath(to: reference) else {
+                return APIError.notFound("no span \(spanID.hex) stored in trace \(traceID.hex)").response
+            }
+            var writer = JSONWriter(capacity: 1024 * found.path.hops.count)
+            writer.raw("{\"workflow_id\":")
+            writer.string(found.workflow.name)
+            writer.key("trace_id")
+            writer.string(traceID.hex)
+            writer.key("span_id")
+            writer.string(spanID.hex)
+            writer.key("causal_path")
+            CausalHop.writeAPIJSON(found.path.hops, to: &writer)
+            writer.key("cycle_cut")
+            writer.bool(found.path.cycleCut)
+            writer.key("linked_by")
+            SpanReference.writeAPIJSON(found.linkedBy, to: &writer)
+            writer.byte(UInt8(ascii: "}"))
+            return Response.json(writer.bytes)
         }
     }
 }

@@ -3,7 +3,8 @@ import TraceModel
 
 /// A span as the API returns it: ids in hex, times in RFC 3339 and Unix ns, attributes as plain objects.
 extension StoredSpan {
-    func writeAPIJSON(to writer: inout JSONWriter) {
+    /// `more` appends further members (each starting with a comma) before the object closes.
+    func writeAPIJSON(to writer: inout JSONWriter, more: (inout JSONWriter) -> Void = { _ in }) {
         writer.raw("{\"trace_id\":")
         writer.string(span.traceID.hex)
         writer.key("span_id")
@@ -93,6 +94,8 @@ extension StoredSpan {
         writer.number(scope.droppedAttributesCount)
         writer.key("schema_url")
         writer.string(scope.schemaURL)
-        writer.raw("}}")
+        writer.byte(UInt8(ascii: "}"))
+        more(&writer)
+        writer.byte(UInt8(ascii: "}"))
     }
 }

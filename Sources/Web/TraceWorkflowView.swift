@@ -1,41 +1,52 @@
+import Correlation
 import Storage
 import TraceModel
 
-/// The workflow a trace belongs to, as `GET /api/v1/traces/{id}` returns it: its traces, spans,
-/// and the parent and link edges between them; spans referenced but not (yet) stored are
-/// listed as placeholders.
+/// The workflow a trace belongs to, as `GET /api/v1/traces/{id}` returns it: its traces, its
+/// spans (each with its chosen cause and the spans linking to it), the parent and link edges,
+/// and the spans referenced but not (yet) stored, as placeholders.
 struct TraceWorkflowView {
-    var workflowID: String
-    var spans: [StoredSpan]
-
-    struct SpanKey: Hashable {
-        var traceID: TraceID
-        var spanID: SpanID
-    }
+    var requestedTrace: TraceID
+    var workflow: StoredWorkflow
 
     func json() -> [UInt8] {
-        var writer = JSONWriter(capacity: 1024 * max(1, spans.count))
-        let present = Set(spans.map { SpanKey(traceID: $0.span.traceID, spanID: $0.span.spanID) })
+        let graph = WorkflowGraph(nodes: workflow.spans.map { CausalNode(span: $0.span, service: $0.resource.serviceName) })
+        let stored = Dictionary(workflow.spans.map { (SpanReference($0.span), $0) }, uniquingKeysWith: { first, _ in first })
+        var writer = JSONWriter(capacity: 1536 * max(1, workflow.spans.count))
         writer.raw("{\"workflow_id\":")
-        writer.string(workflowID)
+        writer.string(workflow.record.name)
+        writer.key("trace_id")
+        writer.string(requestedTrace.hex)
+        writer.key("span_count")
+        writer.number(graph.nodes.count)
 
         writer.raw(",\"traces\":[")
-        let byTrace = Dictionary(grouping: spans, by: \.span.traceID)
-        for (index, traceID) in byTrace.keys.sorted().enumerated() {
-            let traceSpans = byTrace[traceID] ?? []
+        let byTrace = Dictionary(grouping: graph.nodes, by: \.span.traceID)
+        for (index, traceID) in workflow.traceIDs.enumerated() {
+            let nodes = byTrace[traceID] ?? []
             if index > 0 { writer.byte(UInt8(ascii: ",")) }
             writer.raw("{\"trace_id\":")
             writer.string(traceID.hex)
             writer.key("span_count")
-            writer.number(traceSpans.count)
+            writer.number(nodes.count)
+            writer.key("placeholder")
+            writer.bool(nodes.isEmpty)
             writer.key("start_time")
-            writer.string(RFC3339.format(unixNano: traceSpans.map(\.span.startTimeUnixNano).min() ?? 0))
+            if let start = nodes.map(\.span.startTimeUnixNano).min() { writer.string(RFC3339.format(unixNano: start)) } else { writer.raw("null") }
             writer.key("end_time")
-            writer.string(RFC3339.format(unixNano: traceSpans.map(\.span.endTimeUnixNano).max() ?? 0))
-            writer.raw(",\"root_span_ids\":[")
-            let roots = traceSpans.filter {
-                guard let parent = $0.span.parentSpanID else { return true }
-                return !present.contains(SpanKey(traceID: traceID, spanID: parent))
+            if let end = nodes.map(\.span.endTimeUnixNano).max() { writer.string(RFC3339.format(unixNano: end)) } else { writer.raw("null") }
+            writer.key("services")
+            writer.byte(UInt8(ascii: "["))
+            for (serviceIndex, service) in Set(nodes.map(\.service)).sorted().enumerated() {
+                if serviceIndex > 0 { writer.byte(UInt8(ascii: ",")) }
+                writer.string(service)
+            }
+            writer.byte(UInt8(ascii: "]"))
+            writer.key("root_span_ids")
+            writer.byte(UInt8(ascii: "["))
+            let roots = nodes.filter { node in
+                guard let parent = node.span.parentSpanID else { return true }
+                return graph.node(SpanReference(traceID: traceID, spanID: parent)) == nil
             }
             for (rootIndex, root) in roots.enumerated() {
                 if rootIndex > 0 { writer.byte(UInt8(ascii: ",")) }
@@ -45,65 +56,71 @@ struct TraceWorkflowView {
         }
 
         writer.raw("],\"spans\":[")
-        for (index, span) in spans.enumerated() {
+        for (index, node) in graph.nodes.enumerated() {
+            guard let span = stored[node.reference] else { continue }
             if index > 0 { writer.byte(UInt8(ascii: ",")) }
-            span.writeAPIJSON(to: &writer)
+            span.writeAPIJSON(to: &writer) { writer in
+                writer.key("cause")
+                Self.writeCause(graph.cause(of: node), graph: graph, to: &writer)
+                writer.key("linked_by")
+                SpanReference.writeAPIJSON(graph.linkedBy[node.reference] ?? [], to: &writer)
+            }
         }
 
         writer.raw("],\"edges\":[")
-        var missing: [SpanKey: [SpanKey]] = [:]
-        var first = true
-        for stored in spans {
-            let span = stored.span
-            let child = SpanKey(traceID: span.traceID, spanID: span.spanID)
-            if let parent = span.parentSpanID {
-                let parentKey = SpanKey(traceID: span.traceID, spanID: parent)
-                Self.writeEdge("parent", from: parentKey, to: child, first: &first, to: &writer)
-                if !present.contains(parentKey) { missing[parentKey, default: []].append(child) }
-            }
-            for link in span.links {
-                let cause = SpanKey(traceID: link.traceID, spanID: link.spanID)
-                Self.writeEdge("link", from: cause, to: child, first: &first, to: &writer)
-                if !present.contains(cause) { missing[cause, default: []].append(child) }
-            }
+        for (index, edge) in graph.edges.enumerated() {
+            if index > 0 { writer.byte(UInt8(ascii: ",")) }
+            writer.raw("{\"type\":")
+            writer.string(edge.kind.rawValue)
+            writer.key("from")
+            edge.from.writeAPIJSON(to: &writer)
+            writer.key("to")
+            edge.to.writeAPIJSON(to: &writer)
+            writer.key("from_placeholder")
+            writer.bool(graph.node(edge.from) == nil)
+            writer.byte(UInt8(ascii: "}"))
         }
 
         writer.raw("],\"placeholders\":[")
-        let placeholders = missing.keys.sorted { ($0.traceID, $0.spanID) < ($1.traceID, $1.spanID) }
-        for (index, key) in placeholders.enumerated() {
+        for (index, placeholder) in graph.placeholders.enumerated() {
             if index > 0 { writer.byte(UInt8(ascii: ",")) }
             writer.raw("{\"trace_id\":")
-            writer.string(key.traceID.hex)
+            writer.string(placeholder.reference.traceID.hex)
             writer.key("span_id")
-            writer.string(key.spanID.hex)
-            writer.raw(",\"referenced_by\":[")
-            for (refIndex, reference) in (missing[key] ?? []).enumerated() {
-                if refIndex > 0 { writer.byte(UInt8(ascii: ",")) }
-                Self.writeRef(reference, to: &writer)
-            }
-            writer.raw("]}")
+            writer.string(placeholder.reference.spanID.hex)
+            writer.key("referenced_by")
+            SpanReference.writeAPIJSON(placeholder.referencedBy, to: &writer)
+            writer.byte(UInt8(ascii: "}"))
         }
         writer.raw("]}")
         return writer.bytes
     }
 
-    private static func writeEdge(_ type: StaticString, from: SpanKey, to: SpanKey, first: inout Bool, to writer: inout JSONWriter) {
-        if !first { writer.byte(UInt8(ascii: ",")) }
-        first = false
-        writer.raw("{\"type\":\"")
-        writer.raw(type)
-        writer.raw("\",\"from\":")
-        writeRef(from, to: &writer)
-        writer.raw(",\"to\":")
-        writeRef(to, to: &writer)
-        writer.byte(UInt8(ascii: "}"))
-    }
-
-    private static func writeRef(_ key: SpanKey, to writer: inout JSONWriter) {
+    /// `{"trace_id","span_id","relation","placeholder","alternatives"}` or null for an origin.
+    private static func writeCause(_ cause: Cause?, graph: WorkflowGraph, to writer: inout JSONWriter) {
+        guard let cause else {
+            writer.raw("null")
+            return
+        }
         writer.raw("{\"trace_id\":")
-        writer.string(key.traceID.hex)
+        writer.string(cause.reference.traceID.hex)
         writer.key("span_id")
-        writer.string(key.spanID.hex)
+        writer.string(cause.reference.spanID.hex)
+        writer.key("relation")
+        switch cause {
+        case .parent:
+            writer.raw("\"child_of\"")
+        case .link:
+            writer.raw("\"linked_from\"")
+        }
+        writer.key("placeholder")
+        writer.bool(graph.node(cause.reference) == nil)
+        writer.key("alternatives")
+        if case .link(_, let alternatives) = cause {
+            SpanReference.writeAPIJSON(alternatives, to: &writer)
+        } else {
+            writer.raw("[]")
+        }
         writer.byte(UInt8(ascii: "}"))
     }
 }

@@ -4,7 +4,7 @@ Exports a small agent trace (a producer trace, and a consumer trace linked to it
 exception event and attributes of every type) through one exporter, then reads each trace back
 from Causeway's API and checks every field against what the SDK recorded.
 
-usage: export_and_verify.py {http|http-gzip|grpc} OTLP_PORT API_PORT
+usage: export_and_verify.py {http|http-gzip|grpc|grpc-gzip} OTLP_PORT API_PORT
 """
 import json
 import sys
@@ -20,9 +20,13 @@ from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 
 mode, otlp_port, api_port = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 
-if mode == "grpc":
+if mode.startswith("grpc"):
+    from grpc import Compression as GRPCCompression
     from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
-    exporter = OTLPSpanExporter(endpoint=f"127.0.0.1:{otlp_port}", insecure=True)
+    exporter = OTLPSpanExporter(
+        endpoint=f"127.0.0.1:{otlp_port}", insecure=True,
+        compression=GRPCCompression.Gzip if mode == "grpc-gzip" else GRPCCompression.NoCompression,
+    )
 else:
     from opentelemetry.exporter.otlp.proto.http import Compression
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter

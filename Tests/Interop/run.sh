@@ -31,8 +31,8 @@ grpc=$(port otlp-grpc); http=$(port otlp-http); api=$(port api)
 
 status=0
 runs_passed=0; runs_failed=0
-for mode in http http-gzip grpc; do
-  port=$http; [ "$mode" = grpc ] && port=$grpc
+for mode in http http-gzip grpc grpc-gzip; do
+  port=$http; case $mode in grpc*) port=$grpc ;; esac
   if "$venv/bin/python" "$root/Tests/Interop/export_and_verify.py" "$mode" "$port" "$api"; then
     runs_passed=$((runs_passed + 1))
   else

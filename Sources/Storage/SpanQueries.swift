@@ -1,0 +1,48 @@
+import Correlation
+import Foundation
+import GRDB
+import TraceModel
+
+/// The span reads shared by the store's query methods.
+enum SpanQueries {
+    static let columns = """
+        SELECT span.*, resource.attributes AS resource_attributes,
+            resource.dropped_attributes_count AS resource_dropped_attributes_count,
+            resource.schema_url AS resource_schema_url,
+            scope.name AS scope_name, scope.version AS scope_version, scope.attributes AS scope_attributes,
+            scope.dropped_attributes_count AS scope_dropped_attributes_count, scope.schema_url AS scope_schema_url
+        FROM span
+        JOIN resource ON resource.id = span.resource_id
+        JOIN scope ON scope.id = span.scope_id
+        """
+
+    /// Spans matching `condition` (over `span`) with their links (`linksWhere` over `span_link`),
+    /// ordered by start time. Both conditions take `arguments`.
+    static func spans(_ db: Database, where condition: String, linksWhere: String, arguments: StatementArguments) throws -> [StoredSpan] {
+        let rows = try Row.fetchAll(db, sql: columns + " WHERE \(condition) ORDER BY span.start_time_unix_nano, span.id", arguments: arguments)
+        let links = try Row.fetchAll(db, sql: "SELECT * FROM span_link WHERE \(linksWhere) ORDER BY trace_id, span_id, link_index", arguments: arguments)
+        var linksBySpan: [SpanReference: [SpanLink]] = [:]
+        for row in links {
+            guard let traceID = TraceID(data: row["trace_id"]), let spanID = SpanID(data: row["span_id"]) else { continue }
+            linksBySpan[SpanReference(traceID: traceID, spanID: spanID), default: []].append(try SpanLink(row: row))
+        }
+        return try rows.map { row in
+            var stored = try StoredSpan(row: row)
+            stored.span.links = linksBySpan[SpanReference(stored.span)] ?? []
+            return stored
+        }
+    }
+
+    /// One span with its links, or nil when it has not arrived.
+    static func span(_ db: Database, _ reference: SpanReference) throws -> StoredSpan? {
+        let arguments: StatementArguments = [Data(reference.traceID.bytes), Data(reference.spanID.bytes)]
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: columns + " WHERE span.trace_id = ? AND span.span_id = ?"), arguments: arguments) else {
+            return nil
+        }
+        var stored = try StoredSpan(row: row)
+        stored.span.links = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT * FROM span_link WHERE trace_id = ? AND span_id = ? ORDER BY link_index
+            """), arguments: arguments).map { try SpanLink(row: $0) }
+        return stored
+    }
+}

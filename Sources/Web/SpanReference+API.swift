@@ -1,0 +1,22 @@
+import Correlation
+import TraceModel
+
+extension SpanReference {
+    /// `{"trace_id":…,"span_id":…}`
+    func writeAPIJSON(to writer: inout JSONWriter) {
+        writer.raw("{\"trace_id\":")
+        writer.string(traceID.hex)
+        writer.key("span_id")
+        writer.string(spanID.hex)
+        writer.byte(UInt8(ascii: "}"))
+    }
+
+    static func writeAPIJSON(_ references: [SpanReference], to writer: inout JSONWriter) {
+        writer.byte(UInt8(ascii: "["))
+        for (index, reference) in references.enumerated() {
+            if index > 0 { writer.byte(UInt8(ascii: ",")) }
+            reference.writeAPIJSON(to: &writer)
+        }
+        writer.byte(UInt8(ascii: "]"))
+    }
+}
