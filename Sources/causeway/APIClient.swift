@@ -18,14 +18,23 @@ struct APIClient {
     func get(_ path: String) async throws -> [UInt8] {
         let base = server.hasSuffix("/") ? String(server.dropLast()) : server
         let request = HTTPClientRequest(url: base + path)
-        let response: HTTPClientResponse
+        var configuration = HTTPClient.Configuration()
+        // A server that is not there should fail the command in seconds, not after the request timeout.
+        configuration.timeout.connect = .seconds(3)
+        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        let outcome: Result<(HTTPClientResponse, [UInt8]), any Error>
         do {
-            response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            let response = try await client.execute(request, timeout: .seconds(60))
+            let body = try await response.body.collect(upTo: 256 * 1024 * 1024)
+            outcome = .success((response, Array(body.readableBytesView)))
         } catch {
-            throw Failure(message: "cannot reach the Causeway API at \(server): \(error)")
+            outcome = .failure(error)
         }
-        let body = try await response.body.collect(upTo: 256 * 1024 * 1024)
-        let bytes = Array(body.readableBytesView)
+        try? await client.shutdown()
+        guard case .success(let (response, bytes)) = outcome else {
+            if case .failure(let error) = outcome { throw Failure(message: "cannot reach the Causeway API at \(server): \(error)") }
+            throw Failure(message: "cannot reach the Causeway API at \(server)")
+        }
         guard response.status == .ok else {
             let message = (try? JSONValue.parse(bytes))?["error"]?["message"]?.stringValue
             throw Failure(message: message ?? "the API answered \(response.status.code)")

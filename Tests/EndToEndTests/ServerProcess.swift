@@ -71,3 +71,26 @@ final class ServerProcess {
         if process.isRunning { process.terminate() }
     }
 }
+
+/// One run of the `causeway` executable as a client command, e.g. `traces show`.
+struct CommandRun {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+
+    static func causeway(_ arguments: [String]) throws -> CommandRun {
+        let process = Process()
+        process.executableURL = ServerProcess.executable
+        process.arguments = arguments
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let stdout = output.fileHandleForReading.readDataToEndOfFile()
+        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return CommandRun(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                          stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
