@@ -1,8 +1,9 @@
 """Interop: the official OpenTelemetry Python SDK exporters talk to a running Causeway.
 
-Exports a small agent trace (a producer trace, and a consumer trace linked to it, with an
-exception event and attributes of every type) through one exporter, then reads each trace back
-from Causeway's API and checks every field against what the SDK recorded.
+Exports a small agent workflow (a producer trace, and a consumer trace linked to it, with an
+exception event and attributes of every type) through one exporter, then reads it back from
+Causeway's API: every field of every span as the SDK recorded it, both traces as one workflow,
+and the causal path of the failing tool call running from the request across the link.
 
 usage: export_and_verify.py {http|http-gzip|grpc|grpc-gzip} OTLP_PORT API_PORT
 """
@@ -115,8 +116,11 @@ for span in sent:
     by_trace.setdefault(format(span.context.trace_id, "032x"), []).append(span)
 check("traces exported", len(by_trace), 2)
 
+workflows = {trace_id: fetch(trace_id) for trace_id in by_trace}
 for trace_id, spans in by_trace.items():
-    got = {s["span_id"]: s for s in fetch(trace_id)["spans"]}
+    workflow = workflows[trace_id]
+    check(f"workflow of {trace_id} holds both traces", sorted(t["trace_id"] for t in workflow["traces"]), sorted(by_trace))
+    got = {s["span_id"]: s for s in workflow["spans"] if s["trace_id"] == trace_id}
     check(f"span count of {trace_id}", len(got), len(spans))
     for span in spans:
         span_id = format(span.context.span_id, "016x")
@@ -147,6 +151,33 @@ for trace_id, spans in by_trace.items():
         check(f"{name}.dropped counts",
               (stored["dropped_attributes_count"], stored["dropped_events_count"], stored["dropped_links_count"]),
               (span.dropped_attributes, span.dropped_events, span.dropped_links))
+
+# One workflow, whichever trace is asked for.
+check("one workflow id", len({w["workflow_id"] for w in workflows.values()}), 1)
+
+
+def span_named(name):
+    return next(s for s in sent if s.name == name)
+
+
+def hex_ids(span):
+    return format(span.context.trace_id, "032x"), format(span.context.span_id, "016x")
+
+
+tool_trace, tool_span = hex_ids(span_named("execute_tool payments.issue_refund"))
+with urllib.request.urlopen(f"http://127.0.0.1:{api_port}/api/v1/spans/{tool_trace}/{tool_span}/path") as response:
+    path = json.load(response)
+check("causal path of the tool call",
+      [(hop["name"], hop["relation"], hop["service"]) for hop in path["causal_path"]],
+      [("POST /refunds", "origin", f"interop-{mode}"), ("enqueue refund", "child_of", f"interop-{mode}"),
+       ("process refund", "linked_from", f"interop-{mode}"), ("execute_tool payments.issue_refund", "child_of", f"interop-{mode}")])
+check("causal path ids", [(hop["trace_id"], hop["span_id"]) for hop in path["causal_path"]],
+      [hex_ids(span_named(n)) for n in ("POST /refunds", "enqueue refund", "process refund", "execute_tool payments.issue_refund")])
+producer_trace, producer_span = hex_ids(span_named("enqueue refund"))
+with urllib.request.urlopen(f"http://127.0.0.1:{api_port}/api/v1/spans/{producer_trace}/{producer_span}/path") as response:
+    producer_path = json.load(response)
+consumer_trace, consumer_span = hex_ids(span_named("process refund"))
+check("backlinks of the producer", producer_path["linked_by"], [{"trace_id": consumer_trace, "span_id": consumer_span}])
 
 print(f"interop {mode}: {passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
