@@ -47,7 +47,17 @@ public final class CausewayServer: Sendable {
             handler: exportHandler, logger: logger
         ) { host, port in announcer.bound("otlp-http", host: host, port: port) }
         let api = APIListener(
-            host: configuration.api.host, port: configuration.api.port, store: store, logger: logger
+            host: configuration.api.host, port: configuration.api.port, store: store,
+            ingestFigures: { [writer, exportHandler] in
+                let ingest = exportHandler.statistics
+                let written = writer.statistics
+                return IngestFigures(
+                    requestsAccepted: ingest.requestsAccepted, requestsRefused: ingest.requestsRefused,
+                    spansAccepted: ingest.spansAccepted, spansRejected: ingest.spansRejected,
+                    spansWritten: written.spansWritten, spansDuplicate: written.spansDuplicate, queuedSpans: writer.queuedSpans,
+                    transactions: written.transactions, writingSeconds: written.writingSeconds, stitchingSeconds: written.stitchingSeconds)
+            },
+            logger: logger
         ) { host, port in announcer.bound("api", host: host, port: port) }
 
         var groupConfiguration = ServiceGroupConfiguration(

@@ -9,9 +9,14 @@ struct SQLiteWorkflowMembership: WorkflowMembership {
     let db: Database
     /// When the spans being stitched were received (Unix ns).
     let receivedAt: UInt64
+    /// The writer's cache, kept in step with every change made here.
+    var cache: MembershipCache?
 
     func workflow(containing trace: TraceID) throws -> WorkflowRecord? {
-        try Self.workflow(containing: trace, db)
+        if let record = cache?.workflow(containing: trace) { return record }
+        guard let record = try Self.workflow(containing: trace, db) else { return nil }
+        cache?.remember(trace, in: record)
+        return record
     }
 
     static func workflow(containing trace: TraceID, _ db: Database) throws -> WorkflowRecord? {
@@ -33,7 +38,9 @@ struct SQLiteWorkflowMembership: WorkflowMembership {
         let id = db.lastInsertedRowID
         try db.cachedStatement(sql: "INSERT INTO workflow_trace (trace_id, workflow_id) VALUES (?, ?)")
             .execute(arguments: [Data(trace.bytes), id])
-        return WorkflowRecord(id: id, key: trace, traceCount: 1)
+        let record = WorkflowRecord(id: id, key: trace, traceCount: 1)
+        cache?.remember(trace, in: record)
+        return record
     }
 
     func merge(_ absorbed: WorkflowRecord, into survivor: WorkflowRecord) throws -> WorkflowRecord {
@@ -55,6 +62,7 @@ struct SQLiteWorkflowMembership: WorkflowMembership {
                 Data(merged.key.bytes), merged.traceCount, gone["span_count"] as Int64,
                 gone["first_received_at_unix_nano"] as Int64, gone["last_received_at_unix_nano"] as Int64, survivor.id,
             ])
+        cache?.merged(absorbed, into: merged)
         return merged
     }
 

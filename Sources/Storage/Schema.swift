@@ -66,7 +66,7 @@ enum Schema {
         migrator.registerMigration("v2: workflows") { db in
             try db.execute(sql: """
                 CREATE TABLE workflow (
-                    id INTEGER PRIMARY KEY,
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: merged ids stay retired
                     key_trace_id BLOB NOT NULL,            -- the smallest member trace id: names it
                     trace_count INTEGER NOT NULL,
                     span_count INTEGER NOT NULL,           -- spans stored (placeholders not counted)

@@ -40,6 +40,9 @@ public final class SpanWriter: Service, Sendable {
         public var spansDuplicate = 0
         public var transactions = 0
         public var requestsRefused = 0
+        /// Time spent in transactions (insert, stitch, commit), and the stitching part of it.
+        public var writingSeconds = 0.0
+        public var stitchingSeconds = 0.0
     }
 
     public init(store: TraceStore, maxQueuedSpans: Int = 65_536, logger: Logger) {
@@ -126,13 +129,17 @@ public final class SpanWriter: Service, Sendable {
 
     private func commit(_ round: [Pending]) async {
         let receivedAt = UInt64(Date().timeIntervalSince1970 * 1_000_000_000)
+        let started = ContinuousClock.now
         do {
-            let inserted = try await store.recordSpans(round.map(\.rows), receivedAt: receivedAt)
+            let recorded = try await store.recordSpans(round.map(\.rows), receivedAt: receivedAt)
             let total = round.reduce(0) { $0 + $1.rows.spans.count }
+            let elapsed = ContinuousClock.now - started
             counters.withLock {
-                $0.spansWritten += inserted
-                $0.spansDuplicate += total - inserted
+                $0.spansWritten += recorded.inserted
+                $0.spansDuplicate += total - recorded.inserted
                 $0.transactions += 1
+                $0.writingSeconds += elapsed.seconds
+                $0.stitchingSeconds += recorded.stitching.seconds
             }
             for pending in round { pending.continuation.resume() }
         } catch {

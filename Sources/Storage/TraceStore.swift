@@ -9,14 +9,20 @@ public final class TraceStore: Sendable {
     private let pool: DatabasePool
     /// Ids of resources and scopes already in the database; only the writer touches it.
     private let ids = Mutex(IDCache())
+    /// Workflow membership as the writer last left it.
+    private let membership = MembershipCache()
 
     struct IDCache {
         var resources: [SpanRows.ResourceRow: Int64] = [:]
         var scopes: [SpanRows.ScopeRow: Int64] = [:]
     }
 
+    /// The database file.
+    public let path: String
+
     /// Opens (and creates or migrates) the database at `path`.
     public init(path: String) throws {
+        self.path = path
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             // Acknowledged means durable: sync the WAL on every commit.
@@ -33,17 +39,26 @@ public final class TraceStore: Sendable {
     /// Stores the batches in one transaction, stitching new spans into their workflows, and
     /// returns how many spans were new. Spans already stored (same trace id and span id: an
     /// exporter's retry) are skipped whole.
-    func recordSpans(_ batches: [SpanRows], receivedAt: UInt64) async throws -> Int {
+    func recordSpans(_ batches: [SpanRows], receivedAt: UInt64) async throws -> Recorded {
         do {
             return try await insert(batches, receivedAt: receivedAt)
         } catch {
             // The transaction rolled back: cached ids of rows it created are void.
             ids.withLock { $0 = IDCache() }
+            membership.clear()
             throw error
         }
     }
 
-    private func insert(_ batches: [SpanRows], receivedAt: UInt64) async throws -> Int {
+    /// What one transaction stored.
+    struct Recorded {
+        /// Spans that were new (not re-deliveries).
+        var inserted: Int
+        /// Time spent joining the new spans' traces into workflows.
+        var stitching: Duration
+    }
+
+    private func insert(_ batches: [SpanRows], receivedAt: UInt64) async throws -> Recorded {
         try await pool.write { db in
             let insertSpan = try PreparedStatement(db, sql: """
                 INSERT INTO span (trace_id, span_id, parent_span_id, name, kind, start_time_unix_nano,
@@ -59,8 +74,8 @@ public final class TraceStore: Sendable {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             var inserted = 0
-            var stitcher = WorkflowStitcher(membership: SQLiteWorkflowMembership(db: db, receivedAt: receivedAt))
             var newSpansByTrace: [TraceID: Int] = [:]
+            var links: [(from: TraceID, to: TraceID)] = []
             for rows in batches {
                 let resourceIDs = try rows.resources.map { try self.resourceID($0, db) }
                 let scopeIDs = try rows.scopes.map { try self.scopeID($0, db) }
@@ -87,9 +102,8 @@ public final class TraceStore: Sendable {
                     guard try insertSpan.execute() > 0 else { continue }
                     inserted += 1
                     newSpansByTrace[span.trace, default: 0] += 1
-                    try stitcher.join(span.trace)
                     for (index, link) in span.links.enumerated() {
-                        try stitcher.link(span.trace, to: link.trace)
+                        links.append((span.trace, link.trace))
                         insertLink.bind(blob: span.traceID)
                         insertLink.bind(blob: span.spanID)
                         insertLink.bind(index)
@@ -103,6 +117,11 @@ public final class TraceStore: Sendable {
                     }
                 }
             }
+            let clock = ContinuousClock()
+            let started = clock.now
+            var stitcher = WorkflowStitcher(membership: SQLiteWorkflowMembership(db: db, receivedAt: receivedAt, cache: self.membership))
+            for trace in newSpansByTrace.keys { try stitcher.join(trace) }
+            for link in links { try stitcher.link(link.from, to: link.to) }
             var newSpansByWorkflow: [Int64: Int] = [:]
             for (trace, count) in newSpansByTrace {
                 guard let workflow = stitcher.workflow(of: trace) else { continue }
@@ -111,7 +130,7 @@ public final class TraceStore: Sendable {
             for (workflow, count) in newSpansByWorkflow {
                 try stitcher.membership.recordActivity(workflow: workflow, newSpans: count)
             }
-            return inserted
+            return Recorded(inserted: inserted, stitching: clock.now - started)
         }
     }
 

@@ -10,9 +10,12 @@ public struct APIListener: Service {
     let application: Application<RouterResponder<BasicRequestContext>>
 
     /// - Parameter onListening: called once the socket is bound, with the actual host and port.
-    public init(host: String, port: Int, store: TraceStore, logger: Logger, onListening: @escaping @Sendable (String, Int) async -> Void) {
+    public init(
+        host: String, port: Int, store: TraceStore, ingestFigures: @escaping @Sendable () -> IngestFigures, logger: Logger,
+        onListening: @escaping @Sendable (String, Int) async -> Void
+    ) {
         let router = Router()
-        Self.addRoutes(to: router, store: store)
+        Self.addRoutes(to: router, store: store, ingestFigures: ingestFigures)
         application = Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "causeway"),
@@ -27,9 +30,16 @@ public struct APIListener: Service {
         try await application.run()
     }
 
-    static func addRoutes(to router: Router<BasicRequestContext>, store: TraceStore) {
+    static func addRoutes(to router: Router<BasicRequestContext>, store: TraceStore, ingestFigures: @escaping @Sendable () -> IngestFigures) {
         router.get("/healthz") { _, _ -> Response in
             Response.json(Array("{\"status\":\"ok\"}".utf8))
+        }
+        router.get("/api/v1/stats") { _, _ -> Response in
+            var writer = JSONWriter()
+            writer.raw("{\"ingest\":")
+            ingestFigures().writeJSON(to: &writer)
+            writer.byte(UInt8(ascii: "}"))
+            return Response.json(writer.bytes)
         }
         router.get("/api/v1/traces/:trace_id") { _, context -> Response in
             guard let traceID = TraceID(hex: context.parameters.get("trace_id") ?? ""), !traceID.isZero else {

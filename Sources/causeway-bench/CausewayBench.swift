@@ -46,6 +46,75 @@ struct CausewayBench {
         print(String(format: "causeway  OTLP/HTTP protobuf → durable (acknowledged):   %9.0f spans/s  (%.0f%% of baseline)", endToEnd, 100 * endToEnd / baseline))
         print(String(format: "request latency p50 %.1f ms, p99 %.1f ms; refused (503) %d", result.p50 * 1000, result.p99 * 1000, result.refused))
         print(String(format: "server peak RSS: %.0f MiB", Double(peak) / 1024 / 1024))
+        try await printWriterShare(api: "http://127.0.0.1:\(server.apiPort)")
+        server.stop()
+
+        try await stitching(
+            foundation: endToEnd, spansPerRequest: spansPerRequest, concurrency: concurrency,
+            workflows: option("--workflows", 10), databasePath: directory.appendingPathComponent("workflows.db").path)
+    }
+
+    /// Ingest of linked workflows sent in shuffled order (stitching at work), against the
+    /// foundation figure of the same run; then the time to fetch one span's causal path.
+    static func stitching(foundation: Double, spansPerRequest: Int, concurrency: Int, workflows: Int, databasePath: String) async throws {
+        let workload = WorkflowWorkload(workflows: workflows, traces: 100, spansPerTrace: 100)
+        let bodies = workload.batches(spansPerRequest: spansPerRequest).map { $0.protobufExportRequest() }
+        print("")
+        print("workflows: \(workflows) × (100 linked traces × 100 spans), shuffled, \(bodies.count) requests of ≤ \(spansPerRequest) spans")
+        let server = try ServerUnderTest(databasePath: databasePath)
+        defer { server.stop() }
+        let result = try await load(bodies: bodies, url: "http://127.0.0.1:\(server.httpPort)/v1/traces", concurrency: concurrency)
+        let rate = Double(workflows * 100 * 100) / result.seconds
+        print(String(format: "causeway  linked workflows, shuffled → durable + stitched:  %9.0f spans/s  (%.0f%% of the foundation figure)", rate, 100 * rate / foundation))
+        try await printWriterShare(api: "http://127.0.0.1:\(server.apiPort)")
+
+        // Every workflow must have come together whole.
+        let api = "http://127.0.0.1:\(server.apiPort)"
+        for index in 0..<workflows {
+            let body = try await get(api + "/api/v1/traces/\(workload.traceID(workflow: index, trace: 57).hex)")
+            let text = String(decoding: body, as: UTF8.self)
+            guard text.contains("\"span_count\":10000,"), text.contains("\"placeholders\":[]}") else {
+                throw BenchError("workflow \(index) is not whole after ingest")
+            }
+        }
+
+        // Causal path fetches for random spans, one at a time, over HTTP.
+        var random = SplitMix64(seed: 42)
+        var latencies: [Double] = []
+        var hops = 0
+        let samples = 2000
+        for _ in 0..<samples {
+            let workflow = Int.random(in: 0..<workflows, using: &random)
+            let trace = Int.random(in: 0..<100, using: &random)
+            let position = Int.random(in: 0..<100, using: &random)
+            let url = api + "/api/v1/spans/\(workload.traceID(workflow: workflow, trace: trace).hex)/\(workload.spanID(trace: trace, position: position).hex)/path"
+            let sent = ContinuousClock.now
+            let body = try await get(url)
+            latencies.append((ContinuousClock.now - sent).seconds)
+            hops += String(decoding: body, as: UTF8.self).components(separatedBy: "\"relation\":").count - 1
+        }
+        latencies.sort()
+        print(String(format: "causal path  GET /api/v1/spans/…/path, %d random spans: p50 %.2f ms, p99 %.2f ms, %.1f hops average",
+                     samples, latencies[samples / 2] * 1000, latencies[samples * 99 / 100] * 1000, Double(hops) / Double(samples)))
+    }
+
+    /// The server's own account (`/api/v1/stats`) of how much of its writing time went to stitching.
+    static func printWriterShare(api: String) async throws {
+        let stats = try JSONValue.parse(try await get(api + "/api/v1/stats"))
+        guard case .object(let root) = stats, case .object(let ingest)? = root["ingest"],
+              case .number(let writing)? = ingest["writing_seconds"], case .number(let stitching)? = ingest["stitching_seconds"],
+              let writingSeconds = Double(writing), let stitchingSeconds = Double(stitching) else {
+            throw BenchError("no ingest figures in /api/v1/stats")
+        }
+        print(String(format: "          writer busy %.2f s, of which stitching %.3f s (%.1f%%)",
+                     writingSeconds, stitchingSeconds, 100 * stitchingSeconds / max(writingSeconds, 1e-9)))
+    }
+
+    static func get(_ url: String) async throws -> [UInt8] {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(60))
+        let body = try await response.body.collect(upTo: 256 * 1024 * 1024)
+        guard response.status == .ok else { throw BenchError("GET \(url) answered \(response.status)") }
+        return Array(body.readableBytesView)
     }
 
     struct LoadResult {

@@ -93,10 +93,3 @@ enum SQLiteBaseline {
         return Double(count) / elapsed.seconds
     }
 }
-
-extension Duration {
-    var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
-}

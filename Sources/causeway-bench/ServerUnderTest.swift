@@ -4,6 +4,7 @@ import Foundation
 final class ServerUnderTest {
     let process = Process()
     let httpPort: Int
+    let apiPort: Int
 
     init(databasePath: String) throws {
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("causeway")
@@ -19,11 +20,15 @@ final class ServerUnderTest {
             if chunk.isEmpty { throw BenchError("causeway serve exited before listening") }
             text += String(decoding: chunk, as: UTF8.self)
         }
-        guard let line = text.components(separatedBy: "\n").first(where: { $0.hasPrefix("listening otlp-http ") }),
-              let port = line.split(separator: ":").last.flatMap({ Int($0) }) else {
-            throw BenchError("no otlp-http listener in: \(text)")
+        func port(_ name: String) throws -> Int {
+            guard let line = text.components(separatedBy: "\n").first(where: { $0.hasPrefix("listening \(name) ") }),
+                  let port = line.split(separator: ":").last.flatMap({ Int($0) }) else {
+                throw BenchError("no \(name) listener in: \(text)")
+            }
+            return port
         }
-        httpPort = port
+        httpPort = try port("otlp-http")
+        apiPort = try port("api")
     }
 
     func peakResidentBytes() throws -> Int {

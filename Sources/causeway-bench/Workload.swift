@@ -19,18 +19,7 @@ struct Workload {
             let parent = position == 0 ? nil : SpanID(global - UInt64(position) + 1)
             let start = 1_763_750_000_000_000_000 + global * 1_000_000
             let failed = position % 7 == 3
-            var attributes: [Attribute] = [
-                Attribute("gen_ai.operation.name", .string(position % 2 == 0 ? "execute_tool" : "chat")),
-                Attribute("gen_ai.tool.name", .string("vendor.lookup")),
-                Attribute("gen_ai.tool.call.id", .string("call_\(global)")),
-                Attribute("gen_ai.request.model", .string("gpt-4.1-mini")),
-                Attribute("gen_ai.usage.input_tokens", .int(Int64(400 + position))),
-                Attribute("gen_ai.usage.output_tokens", .int(Int64(80 + position))),
-                Attribute("connector.name", .string("vendor-master")),
-                Attribute("connector.data.age_ms", .int(Int64(position) * 60_000)),
-                Attribute("workflow.step", .int(Int64(position))),
-                Attribute("agent.name", .string("refund-agent")),
-            ]
+            var attributes = Self.attributes(global: global, position: position)
             if failed { attributes.append(Attribute("error.type", .string("timeout"))) }
             spans.append(Span(
                 traceID: trace,
@@ -61,5 +50,21 @@ struct Workload {
                 scopeGroups: [ScopeGroup(scope: InstrumentationScope(name: "opentelemetry.instrumentation.openai", version: "0.40b0"), spans: spans)]
             ),
         ])
+    }
+
+    /// The attributes of a typical agent span: GenAI tool call fields, token counts, a connector read.
+    static func attributes(global: UInt64, position: Int) -> [Attribute] {
+        [
+            Attribute("gen_ai.operation.name", .string(position % 2 == 0 ? "execute_tool" : "chat")),
+            Attribute("gen_ai.tool.name", .string("vendor.lookup")),
+            Attribute("gen_ai.tool.call.id", .string("call_\(global)")),
+            Attribute("gen_ai.request.model", .string("gpt-4.1-mini")),
+            Attribute("gen_ai.usage.input_tokens", .int(Int64(400 + position))),
+            Attribute("gen_ai.usage.output_tokens", .int(Int64(80 + position))),
+            Attribute("connector.name", .string("vendor-master")),
+            Attribute("connector.data.age_ms", .int(Int64(position) * 60_000)),
+            Attribute("workflow.step", .int(Int64(position))),
+            Attribute("agent.name", .string("refund-agent")),
+        ]
     }
 }
