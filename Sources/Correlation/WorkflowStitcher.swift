@@ -1,13 +1,14 @@
 import TraceModel
 
-/// Joins traces into workflows as their spans arrive: a trace joins the workflow that holds it
-/// (or a new one), and a link joins the linking trace's workflow with the linked trace's. The
-/// linked trace becomes a member even before any of its spans arrive, so whatever order the
-/// pieces come in, they meet in one workflow. Merges move the smaller workflow into the larger.
+/// Joins traces into workflows, one round (one write transaction) at a time. A link joins the
+/// linking trace's workflow with the linked trace's; the linked trace becomes a member even
+/// before any of its spans arrive, so whatever order the pieces come in, they meet in one
+/// workflow. Traces new in a round are grouped in memory first (no workflow is created only to
+/// be merged away); workflows already stored merge smaller into larger.
 public struct WorkflowStitcher<Membership: WorkflowMembership> {
     public let membership: Membership
-    /// Workflows looked up or changed in this round, by trace.
-    private var known: [TraceID: WorkflowRecord] = [:]
+    /// The workflow of each trace this round touched, as the round left it.
+    private var result: [TraceID: WorkflowRecord] = [:]
     /// Each merge made, as (absorbed, survivor) workflow ids.
     public private(set) var merges: [(absorbed: Int64, survivor: Int64)] = []
 
@@ -15,29 +16,74 @@ public struct WorkflowStitcher<Membership: WorkflowMembership> {
         self.membership = membership
     }
 
-    /// The workflow holding `trace`, created if the trace is new.
-    @discardableResult
-    public mutating func join(_ trace: TraceID) throws -> WorkflowRecord {
-        if let record = known[trace] { return record }
-        let record = try membership.workflow(containing: trace) ?? membership.createWorkflow(for: trace)
-        known[trace] = record
-        return record
-    }
-
-    /// Records that a span of `trace` links to a span of `linkedTrace`: both end in one workflow.
-    public mutating func link(_ trace: TraceID, to linkedTrace: TraceID) throws {
-        let first = try join(trace)
-        let second = try join(linkedTrace)
-        guard first.id != second.id else { return }
-        let (absorbed, survivor) = first.traceCount < second.traceCount || (first.traceCount == second.traceCount && first.id > second.id)
-            ? (first, second) : (second, first)
-        let merged = try membership.merge(absorbed, into: survivor)
-        merges.append((absorbed.id, survivor.id))
-        for (trace, record) in known where record.id == absorbed.id || record.id == survivor.id {
-            known[trace] = merged
+    /// Stitches one round: `traces` have new spans, `links` go from a trace to a linked trace.
+    public mutating func stitch(traces: some Sequence<TraceID>, links: [(from: TraceID, to: TraceID)]) throws {
+        var sets = DisjointSets()
+        for trace in traces { sets.add(trace) }
+        for link in links { sets.union(link.from, link.to) }
+        for component in sets.components() {
+            let final = try settle(component)
+            for trace in component { result[trace] = final }
         }
     }
 
-    /// The workflow holding `trace` as this round left it (after `join`).
-    public func workflow(of trace: TraceID) -> WorkflowRecord? { known[trace] }
+    /// Makes one workflow of `component`: merges the stored workflows among its traces into the
+    /// largest, then adds the traces no workflow held yet.
+    private mutating func settle(_ component: [TraceID]) throws -> WorkflowRecord {
+        var stored: [Int64: WorkflowRecord] = [:]
+        var fresh: [TraceID] = []
+        for trace in component {
+            if let record = try result[trace] ?? membership.workflow(containing: trace) {
+                stored[record.id] = record
+            } else {
+                fresh.append(trace)
+            }
+        }
+        let bySize = stored.values.sorted { ($0.traceCount, -$0.id) > ($1.traceCount, -$1.id) }
+        guard var survivor = bySize.first else {
+            return try membership.createWorkflow(for: fresh.sorted())
+        }
+        for absorbed in bySize.dropFirst() {
+            survivor = try membership.merge(absorbed, into: survivor)
+            merges.append((absorbed.id, survivor.id))
+        }
+        if !fresh.isEmpty { survivor = try membership.add(fresh.sorted(), to: survivor) }
+        return survivor
+    }
+
+    /// The workflow holding `trace` as this round left it (for traces the round touched).
+    public func workflow(of trace: TraceID) -> WorkflowRecord? { result[trace] }
+}
+
+/// Union-find over trace ids, for one round.
+struct DisjointSets {
+    private var parent: [TraceID: TraceID] = [:]
+
+    mutating func add(_ trace: TraceID) {
+        if parent[trace] == nil { parent[trace] = trace }
+    }
+
+    mutating func root(_ trace: TraceID) -> TraceID {
+        add(trace)
+        var root = trace
+        while let next = parent[root], next != root { root = next }
+        var node = trace
+        while let next = parent[node], next != root {
+            parent[node] = root
+            node = next
+        }
+        return root
+    }
+
+    mutating func union(_ first: TraceID, _ second: TraceID) {
+        let a = root(first), b = root(second)
+        if a != b { parent[max(a, b)] = min(a, b) }
+    }
+
+    /// The sets, each sorted, in order of their smallest trace.
+    mutating func components() -> [[TraceID]] {
+        var groups: [TraceID: [TraceID]] = [:]
+        for trace in Array(parent.keys) { groups[root(trace), default: []].append(trace) }
+        return groups.keys.sorted().map { groups[$0]!.sorted() }
+    }
 }

@@ -29,18 +29,33 @@ struct SQLiteWorkflowMembership: WorkflowMembership {
         return try Self.record(row)
     }
 
-    func createWorkflow(for trace: TraceID) throws -> WorkflowRecord {
+    func createWorkflow(for traces: [TraceID]) throws -> WorkflowRecord {
+        guard let key = traces.min() else { throw StorageError("a workflow needs at least one trace") }
         let insert = try db.cachedStatement(sql: """
             INSERT INTO workflow (key_trace_id, trace_count, span_count, first_received_at_unix_nano, last_received_at_unix_nano)
-            VALUES (?, 1, 0, ?, ?)
+            VALUES (?, ?, 0, ?, ?)
             """)
-        try insert.execute(arguments: [Data(trace.bytes), Int64(bitPattern: receivedAt), Int64(bitPattern: receivedAt)])
-        let id = db.lastInsertedRowID
-        try db.cachedStatement(sql: "INSERT INTO workflow_trace (trace_id, workflow_id) VALUES (?, ?)")
-            .execute(arguments: [Data(trace.bytes), id])
-        let record = WorkflowRecord(id: id, key: trace, traceCount: 1)
-        cache?.remember(trace, in: record)
+        try insert.execute(arguments: [Data(key.bytes), traces.count, Int64(bitPattern: receivedAt), Int64(bitPattern: receivedAt)])
+        let record = WorkflowRecord(id: db.lastInsertedRowID, key: key, traceCount: traces.count)
+        try insertMembers(traces, of: record)
         return record
+    }
+
+    func add(_ traces: [TraceID], to workflow: WorkflowRecord) throws -> WorkflowRecord {
+        let record = WorkflowRecord(id: workflow.id, key: min(workflow.key, traces.min() ?? workflow.key),
+                                    traceCount: workflow.traceCount + traces.count)
+        try db.cachedStatement(sql: "UPDATE workflow SET key_trace_id = ?, trace_count = ? WHERE id = ?")
+            .execute(arguments: [Data(record.key.bytes), record.traceCount, record.id])
+        try insertMembers(traces, of: record)
+        return record
+    }
+
+    private func insertMembers(_ traces: [TraceID], of record: WorkflowRecord) throws {
+        let insert = try db.cachedStatement(sql: "INSERT INTO workflow_trace (trace_id, workflow_id) VALUES (?, ?)")
+        for trace in traces {
+            try insert.execute(arguments: [Data(trace.bytes), record.id])
+            cache?.remember(trace, in: record)
+        }
     }
 
     func merge(_ absorbed: WorkflowRecord, into survivor: WorkflowRecord) throws -> WorkflowRecord {

@@ -120,8 +120,7 @@ public final class TraceStore: Sendable {
             let clock = ContinuousClock()
             let started = clock.now
             var stitcher = WorkflowStitcher(membership: SQLiteWorkflowMembership(db: db, receivedAt: receivedAt, cache: self.membership))
-            for trace in newSpansByTrace.keys { try stitcher.join(trace) }
-            for link in links { try stitcher.link(link.from, to: link.to) }
+            try stitcher.stitch(traces: newSpansByTrace.keys, links: links)
             var newSpansByWorkflow: [Int64: Int] = [:]
             for (trace, count) in newSpansByTrace {
                 guard let workflow = stitcher.workflow(of: trace) else { continue }

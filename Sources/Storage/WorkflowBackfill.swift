@@ -9,11 +9,11 @@ enum WorkflowBackfill {
         let now = UInt64(Date().timeIntervalSince1970 * 1_000_000_000)
         var stitcher = WorkflowStitcher(membership: SQLiteWorkflowMembership(db: db, receivedAt: now))
         let traces = try Data.fetchAll(db, sql: "SELECT DISTINCT trace_id FROM span").compactMap { TraceID(data: $0) }
-        for trace in traces { try stitcher.join(trace) }
-        for row in try Row.fetchAll(db, sql: "SELECT DISTINCT trace_id, linked_trace_id FROM span_link") {
-            guard let from = TraceID(data: row["trace_id"]), let to = TraceID(data: row["linked_trace_id"]) else { continue }
-            try stitcher.link(from, to: to)
+        let links = try Row.fetchAll(db, sql: "SELECT DISTINCT trace_id, linked_trace_id FROM span_link").compactMap { row -> (from: TraceID, to: TraceID)? in
+            guard let from = TraceID(data: row["trace_id"]), let to = TraceID(data: row["linked_trace_id"]) else { return nil }
+            return (from, to)
         }
+        try stitcher.stitch(traces: traces, links: links)
         try db.execute(sql: """
             UPDATE workflow SET span_count = (
                 SELECT count(*) FROM span JOIN workflow_trace ON workflow_trace.trace_id = span.trace_id

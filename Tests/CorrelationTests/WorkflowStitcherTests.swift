@@ -14,11 +14,18 @@ final class MemoryMembership: WorkflowMembership {
         traces[trace].flatMap { workflows[$0] }
     }
 
-    func createWorkflow(for trace: TraceID) -> WorkflowRecord {
-        let record = WorkflowRecord(id: nextID, key: trace, traceCount: 1)
+    func createWorkflow(for newTraces: [TraceID]) -> WorkflowRecord {
+        let record = WorkflowRecord(id: nextID, key: newTraces.min()!, traceCount: newTraces.count)
         nextID += 1
         workflows[record.id] = record
-        traces[trace] = record.id
+        for trace in newTraces { traces[trace] = record.id }
+        return record
+    }
+
+    func add(_ newTraces: [TraceID], to workflow: WorkflowRecord) -> WorkflowRecord {
+        let record = WorkflowRecord(id: workflow.id, key: min(workflow.key, newTraces.min()!), traceCount: workflow.traceCount + newTraces.count)
+        workflows[record.id] = record
+        for trace in newTraces { traces[trace] = record.id }
         return record
     }
 
@@ -42,11 +49,10 @@ final class MemoryMembership: WorkflowMembership {
 @Suite("Workflow stitching")
 struct WorkflowStitcherTests {
     static func stitch(_ spans: [Span], into membership: MemoryMembership) throws {
-        // One stitcher a span: each request is its own transaction.
+        // One round a span: each request is its own transaction.
         for span in spans {
             var stitcher = WorkflowStitcher(membership: membership)
-            try stitcher.join(span.traceID)
-            for link in span.links { try stitcher.link(span.traceID, to: link.traceID) }
+            try stitcher.stitch(traces: [span.traceID], links: span.links.map { (span.traceID, $0.traceID) })
         }
     }
 
@@ -95,7 +101,35 @@ struct WorkflowStitcherTests {
         #expect(membership.movedTraces - before == 3)
         #expect(membership.partition.count == 1)
         #expect(membership.workflows.values.first?.key == .stub(1))
-        // Growing a chain one trace at a time moves one trace each time: linear, not quadratic.
-        #expect(before == 199 + 2)
+        // Growing a chain one trace at a time moves nothing: each new trace joins the stored workflow.
+        #expect(before == 0)
+    }
+
+    @Test("traces new in one round are grouped in memory: one workflow created, none merged away")
+    func oneRound() throws {
+        let membership = MemoryMembership()
+        var stitcher = WorkflowStitcher(membership: membership)
+        let chain: [(from: TraceID, to: TraceID)] = (2...50).map { (TraceID.stub(UInt64($0)), TraceID.stub(UInt64($0 - 1))) }
+        try stitcher.stitch(traces: (1...50).map { TraceID.stub(UInt64($0)) } + [.stub(99)], links: chain)
+        #expect(membership.workflows.count == 2)
+        #expect(stitcher.merges.isEmpty)
+        #expect(stitcher.workflow(of: .stub(50))?.traceCount == 50)
+        #expect(stitcher.workflow(of: .stub(50))?.key == .stub(1))
+        #expect(stitcher.workflow(of: .stub(99))?.traceCount == 1)
+    }
+
+    @Test("a round that joins stored workflows merges each smaller one into the largest")
+    func roundJoiningStored() throws {
+        let membership = MemoryMembership()
+        try Self.stitch((1...10).map { Self.chainLink(UInt64(100 + $0), first: $0 == 1) }, into: membership)
+        try Self.stitch((1...3).map { Self.chainLink(UInt64(200 + $0), first: $0 == 1) }, into: membership)
+        try Self.stitch((1...2).map { Self.chainLink(UInt64(300 + $0), first: $0 == 1) }, into: membership)
+        var stitcher = WorkflowStitcher(membership: membership)
+        try stitcher.stitch(traces: [.stub(400)], links: [(.stub(400), .stub(203)), (.stub(400), .stub(302)), (.stub(400), .stub(105))])
+        #expect(membership.movedTraces == 5)
+        #expect(membership.partition.count == 1)
+        #expect(stitcher.merges.count == 2)
+        #expect(stitcher.workflow(of: .stub(400))?.traceCount == 16)
+        #expect(stitcher.workflow(of: .stub(400))?.key == .stub(101))
     }
 }
