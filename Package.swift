@@ -51,10 +51,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "Correlation", dependencies: ["TraceModel"], swiftSettings: swiftSettings),
+        .target(name: "Detection", dependencies: ["TraceModel", "Correlation"], swiftSettings: swiftSettings),
         .target(
             name: "Storage",
             dependencies: [
-                "TraceModel", "Correlation",
+                "TraceModel", "Correlation", "Detection",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -65,7 +66,7 @@ let package = Package(
         .target(
             name: "Web",
             dependencies: [
-                "TraceModel", "Correlation", "Storage",
+                "TraceModel", "Correlation", "Detection", "Storage",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
@@ -109,6 +110,7 @@ let package = Package(
         ),
         .testTarget(name: "OTLPTests", dependencies: ["OTLP", "TraceModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CorrelationTests", dependencies: ["Correlation", "TraceModel", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "DetectionTests", dependencies: ["Detection", "Correlation", "TraceModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CausewayServerTests", dependencies: ["CausewayServer"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Correlation", "TraceModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(

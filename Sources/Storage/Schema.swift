@@ -82,6 +82,55 @@ enum Schema {
                 """)
             try WorkflowBackfill.run(db)
         }
+        migrator.registerMigration("v3: detection facts, exceptions, history") { db in
+            try db.execute(sql: """
+                CREATE TABLE detection_fact (
+                    trace_id BLOB NOT NULL,
+                    detector TEXT NOT NULL,                -- repeat_failure, rule:NAME, …
+                    key TEXT NOT NULL,                     -- what the detector counts by, in a workflow
+                    span_id BLOB NOT NULL,
+                    start_time_unix_nano INTEGER NOT NULL,
+                    PRIMARY KEY (trace_id, detector, key, span_id)
+                ) WITHOUT ROWID;
+                CREATE TABLE exception (
+                    id TEXT PRIMARY KEY,                   -- exc_ + 16 hex: stable for the same detection
+                    class TEXT NOT NULL,
+                    category TEXT NOT NULL,
+                    severity TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    owner TEXT NOT NULL,
+                    sla_nanos INTEGER NOT NULL,
+                    due_at_unix_nano INTEGER NOT NULL,
+                    summary TEXT NOT NULL,
+                    service TEXT NOT NULL,
+                    tool TEXT,
+                    trace_id BLOB NOT NULL,                -- the trigger span
+                    span_id BLOB NOT NULL,
+                    dedupe_key TEXT NOT NULL,              -- one exception per pattern per workflow
+                    occurrences INTEGER NOT NULL,
+                    opened_at_unix_nano INTEGER NOT NULL,
+                    updated_at_unix_nano INTEGER NOT NULL,
+                    first_action_at_unix_nano INTEGER,
+                    resolved_at_unix_nano INTEGER
+                );
+                CREATE INDEX exception_by_trace ON exception (trace_id, dedupe_key);
+                CREATE INDEX exception_by_opened ON exception (opened_at_unix_nano, id);
+                CREATE TABLE exception_history (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    exception_id TEXT NOT NULL REFERENCES exception(id),
+                    at_unix_nano INTEGER NOT NULL,
+                    actor TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    note TEXT NOT NULL,
+                    owner TEXT
+                );
+                CREATE INDEX exception_history_by_exception ON exception_history (exception_id, id);
+                CREATE TRIGGER exception_history_append_only BEFORE UPDATE ON exception_history
+                BEGIN SELECT RAISE(ABORT, 'exception history is append-only'); END;
+                CREATE TRIGGER exception_history_no_delete BEFORE DELETE ON exception_history
+                BEGIN SELECT RAISE(ABORT, 'exception history is append-only'); END;
+                """)
+        }
         return migrator
     }
 }

@@ -1,3 +1,4 @@
+import Detection
 import TraceModel
 
 /// A batch turned into column values, ready to bind. Built on the caller's task, so JSON
@@ -51,13 +52,15 @@ struct SpanRows: Sendable {
         var resourceIndex: Int
         var scopeIndex: Int
         var links: [LinkRow]
+        /// What the detectors count from this span: (detector name, key).
+        var facts: [(detector: String, key: String)] = []
     }
 
     var resources: [ResourceRow] = []
     var scopes: [ScopeRow] = []
     var spans: [SpanRow] = []
 
-    init(_ batch: TraceBatch) {
+    init(_ batch: TraceBatch, detectors: [any Detector] = []) {
         spans.reserveCapacity(batch.spanCount)
         for group in batch.resourceGroups {
             let resource = group.resource
@@ -77,7 +80,13 @@ struct SpanRows: Sendable {
                     schemaURL: scope.schemaURL
                 ))
                 for span in scopeGroup.spans {
-                    spans.append(SpanRow(span, resourceIndex: resources.count - 1, scopeIndex: scopes.count - 1))
+                    var row = SpanRow(span, resourceIndex: resources.count - 1, scopeIndex: scopes.count - 1)
+                    for detector in detectors {
+                        for key in detector.facts(of: span, service: resource.serviceName) {
+                            row.facts.append((detector.name, key))
+                        }
+                    }
+                    spans.append(row)
                 }
             }
         }

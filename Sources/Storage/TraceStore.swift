@@ -1,4 +1,5 @@
 import Correlation
+import Detection
 import Foundation
 import GRDB
 import Synchronization
@@ -19,10 +20,18 @@ public final class TraceStore: Sendable {
 
     /// The database file.
     public let path: String
+    /// The patterns looked for in every new span.
+    public let detectors: [any Detector]
+    private let detectorsByName: [String: any Detector]
+    /// Who owns what the detectors find.
+    public let owners: OwnerRouting
 
     /// Opens (and creates or migrates) the database at `path`.
-    public init(path: String) throws {
+    public init(path: String, detection: DetectionConfiguration = .default, owners: OwnerRouting = .default) throws {
         self.path = path
+        detectors = detection.detectors
+        detectorsByName = Dictionary(detectors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.owners = owners
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             // Acknowledged means durable: sync the WAL on every commit.
@@ -56,6 +65,8 @@ public final class TraceStore: Sendable {
         var inserted: Int
         /// Time spent joining the new spans' traces into workflows.
         var stitching: Duration
+        /// Exceptions opened by this transaction.
+        var opened: [String] = []
     }
 
     private func insert(_ batches: [SpanRows], receivedAt: UInt64) async throws -> Recorded {
@@ -76,6 +87,11 @@ public final class TraceStore: Sendable {
             var inserted = 0
             var newSpansByTrace: [TraceID: Int] = [:]
             var links: [(from: TraceID, to: TraceID)] = []
+            var facts: [(trace: TraceID, detector: String, key: String)] = []
+            let insertFact = try PreparedStatement(db, sql: """
+                INSERT INTO detection_fact (trace_id, detector, key, span_id, start_time_unix_nano) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT DO NOTHING
+                """)
             for rows in batches {
                 let resourceIDs = try rows.resources.map { try self.resourceID($0, db) }
                 let scopeIDs = try rows.scopes.map { try self.scopeID($0, db) }
@@ -102,6 +118,15 @@ public final class TraceStore: Sendable {
                     guard try insertSpan.execute() > 0 else { continue }
                     inserted += 1
                     newSpansByTrace[span.trace, default: 0] += 1
+                    for fact in span.facts {
+                        insertFact.bind(blob: span.traceID)
+                        insertFact.bind(text: fact.detector)
+                        insertFact.bind(text: fact.key)
+                        insertFact.bind(blob: span.spanID)
+                        insertFact.bind(span.startTimeUnixNano)
+                        try insertFact.execute()
+                        facts.append((span.trace, fact.detector, fact.key))
+                    }
                     for (index, link) in span.links.enumerated() {
                         links.append((span.trace, link.trace))
                         insertLink.bind(blob: span.traceID)
@@ -129,8 +154,49 @@ public final class TraceStore: Sendable {
             for (workflow, count) in newSpansByWorkflow {
                 try stitcher.membership.recordActivity(workflow: workflow, newSpans: count)
             }
-            return Recorded(inserted: inserted, stitching: clock.now - started)
+            let stitching = clock.now - started
+            let opened = try self.detect(db, facts: facts, stitcher: stitcher, now: receivedAt)
+            return Recorded(inserted: inserted, stitching: stitching, opened: opened)
         }
+    }
+
+    /// Judges every (workflow, detector, key) this round touched, from the stored facts of that
+    /// workflow: new facts, and all keys of workflows that merges joined.
+    private func detect(
+        _ db: Database, facts: [(trace: TraceID, detector: String, key: String)], stitcher: WorkflowStitcher<SQLiteWorkflowMembership>, now: UInt64
+    ) throws -> [String] {
+        struct Touched: Hashable {
+            var workflow: Int64
+            var detector: String
+            var key: String
+        }
+        var touched: [Touched] = []
+        var seen: Set<Touched> = []
+        func touch(_ item: Touched) { if seen.insert(item).inserted { touched.append(item) } }
+        for fact in facts {
+            guard let workflow = stitcher.workflow(of: fact.trace) else { continue }
+            touch(Touched(workflow: workflow.id, detector: fact.detector, key: fact.key))
+        }
+        for survivor in Set(stitcher.merges.map(\.survivor)) {
+            for row in try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT DISTINCT detection_fact.detector, detection_fact.key FROM workflow_trace
+                JOIN detection_fact ON detection_fact.trace_id = workflow_trace.trace_id
+                WHERE workflow_trace.workflow_id = ?
+                """), arguments: [survivor]) {
+                touch(Touched(workflow: survivor, detector: row["detector"], key: row["key"]))
+            }
+        }
+        guard !touched.isEmpty else { return [] }
+        let recorder = ExceptionRecorder(db: db, owners: owners, now: now)
+        var opened: [String] = []
+        for item in touched {
+            guard let detector = detectorsByName[item.detector] else { continue }
+            let occurrences = try FactQueries.facts(db, workflow: item.workflow, detector: item.detector, key: item.key)
+            guard let detection = detector.evaluate(key: item.key, facts: occurrences) else { continue }
+            let result = try recorder.record(detection, workflow: item.workflow)
+            if result.opened { opened.append(result.id) }
+        }
+        return opened
     }
 
     private func resourceID(_ row: SpanRows.ResourceRow, _ db: Database) throws -> Int64 {

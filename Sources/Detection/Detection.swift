@@ -1,0 +1,58 @@
+import Correlation
+
+/// What a detector found in one workflow: the exception it amounts to.
+public struct Detection: Sendable, Equatable {
+    public var exceptionClass: String
+    public var category: ExceptionCategory
+    public var severity: ExceptionSeverity
+    public var summary: String
+    /// The span that made the pattern complete (e.g. the failure that reached the limit).
+    public var trigger: SpanReference
+    /// The same pattern in the same workflow is the same exception: detector and key.
+    public var dedupeKey: String
+    /// How many times the pattern has fired: 1 when it first completes, +1 for each repeat.
+    public var occurrences: Int
+    public var service: String
+    public var tool: String?
+
+    public init(exceptionClass: String, category: ExceptionCategory, severity: ExceptionSeverity, summary: String,
+                trigger: SpanReference, dedupeKey: String, occurrences: Int, service: String, tool: String?) {
+        self.exceptionClass = exceptionClass
+        self.category = category
+        self.severity = severity
+        self.summary = summary
+        self.trigger = trigger
+        self.dedupeKey = dedupeKey
+        self.occurrences = occurrences
+        self.service = service
+        self.tool = tool
+    }
+
+    /// The exception id: `exc_` and 16 hex digits of a stable hash of class, key and trigger, so
+    /// the same detection yields the same id after re-delivery or a restart.
+    public var exceptionID: String {
+        var hash = StableHash()
+        hash.combine(exceptionClass)
+        hash.combine(dedupeKey)
+        hash.combine(trigger.traceID.hex)
+        hash.combine(trigger.spanID.hex)
+        return "exc_" + hash.hex
+    }
+}
+
+/// FNV-1a, 64 bits: the same input gives the same value in every process (unlike `Hasher`).
+struct StableHash {
+    private(set) var value: UInt64 = 0xCBF2_9CE4_8422_2325
+
+    mutating func combine(_ text: String) {
+        for byte in text.utf8 {
+            value = (value ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+        }
+        value = (value ^ 0x1F) &* 0x0000_0100_0000_01B3
+    }
+
+    var hex: String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+}

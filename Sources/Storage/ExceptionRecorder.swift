@@ -1,0 +1,66 @@
+import Correlation
+import Detection
+import Foundation
+import GRDB
+import TraceModel
+
+/// Turns detections into queue items inside the writer's transaction: opens an exception the
+/// first time a pattern completes in a workflow, counts repeats, and reopens a resolved or
+/// dismissed one when the pattern recurs. Every change appends to the history.
+struct ExceptionRecorder {
+    let db: Database
+    let owners: OwnerRouting
+    let now: UInt64
+
+    /// Files `detection`, found in workflow `workflow`; returns the exception id and whether it was newly opened.
+    @discardableResult
+    func record(_ detection: Detection, workflow: Int64) throws -> (id: String, opened: Bool) {
+        let existing = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT exception.id, exception.status, exception.occurrences FROM workflow_trace
+            JOIN exception ON exception.trace_id = workflow_trace.trace_id AND exception.dedupe_key = ?
+            WHERE workflow_trace.workflow_id = ?
+            ORDER BY exception.opened_at_unix_nano, exception.id LIMIT 1
+            """), arguments: [detection.dedupeKey, workflow])
+        guard let existing else {
+            let id = detection.exceptionID
+            let route = owners.route(detection)
+            try db.cachedStatement(sql: """
+                INSERT INTO exception (id, class, category, severity, status, owner, sla_nanos, due_at_unix_nano, summary,
+                    service, tool, trace_id, span_id, dedupe_key, occurrences, opened_at_unix_nano, updated_at_unix_nano)
+                VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO NOTHING
+                """).execute(arguments: [
+                    id, detection.exceptionClass, detection.category.rawValue, detection.severity.rawValue, route.owner,
+                    Int64(bitPattern: route.slaNanos), Int64(bitPattern: now &+ route.slaNanos), detection.summary,
+                    detection.service, detection.tool, Data(detection.trigger.traceID.bytes), Data(detection.trigger.spanID.bytes),
+                    detection.dedupeKey, detection.occurrences, Int64(bitPattern: now), Int64(bitPattern: now),
+                ])
+            guard db.changesCount > 0 else { return (id, false) }
+            try appendHistory(id, action: "opened", note: detection.summary, owner: route.owner)
+            return (id, true)
+        }
+        let id: String = existing["id"]
+        let occurrences: Int = existing["occurrences"]
+        guard detection.occurrences > occurrences else { return (id, false) }
+        let status = ExceptionStatus(rawValue: existing["status"]) ?? .open
+        if status.isActive {
+            try db.cachedStatement(sql: """
+                UPDATE exception SET occurrences = ?, summary = ?, updated_at_unix_nano = ? WHERE id = ?
+                """).execute(arguments: [detection.occurrences, detection.summary, Int64(bitPattern: now), id])
+            try appendHistory(id, action: "recurred", note: "occurrence \(detection.occurrences): \(detection.summary)", owner: nil)
+        } else {
+            try db.cachedStatement(sql: """
+                UPDATE exception SET status = 'open', occurrences = ?, summary = ?, updated_at_unix_nano = ?,
+                    resolved_at_unix_nano = NULL WHERE id = ?
+                """).execute(arguments: [detection.occurrences, detection.summary, Int64(bitPattern: now), id])
+            try appendHistory(id, action: "reopened", note: "recurred after it was \(status.rawValue): \(detection.summary)", owner: nil)
+        }
+        return (id, false)
+    }
+
+    func appendHistory(_ id: String, action: String, note: String, owner: String?, actor: String = "causeway") throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO exception_history (exception_id, at_unix_nano, actor, action, note, owner) VALUES (?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [id, Int64(bitPattern: now), actor, action, note, owner])
+    }
+}

@@ -1,0 +1,24 @@
+import Correlation
+import Detection
+import Foundation
+import GRDB
+import TraceModel
+
+/// Reads of `detection_fact`.
+enum FactQueries {
+    /// Every fact of `detector`/`key` in one workflow, by start time then id: one index seek per
+    /// trace of the workflow.
+    static func facts(_ db: Database, workflow: Int64, detector: String, key: String) throws -> [FactOccurrence] {
+        try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT detection_fact.trace_id, detection_fact.span_id, detection_fact.start_time_unix_nano FROM workflow_trace
+            JOIN detection_fact ON detection_fact.trace_id = workflow_trace.trace_id
+                AND detection_fact.detector = ? AND detection_fact.key = ?
+            WHERE workflow_trace.workflow_id = ?
+            ORDER BY detection_fact.start_time_unix_nano, detection_fact.trace_id, detection_fact.span_id
+            """), arguments: [detector, key, workflow]).compactMap { row in
+            guard let traceID = TraceID(data: row["trace_id"]), let spanID = SpanID(data: row["span_id"]) else { return nil }
+            return FactOccurrence(reference: SpanReference(traceID: traceID, spanID: spanID),
+                                  startTimeUnixNano: UInt64(bitPattern: row["start_time_unix_nano"]))
+        }
+    }
+}
