@@ -74,7 +74,7 @@ let package = Package(
         .target(
             name: "CausewayServer",
             dependencies: [
-                "TraceModel", "Ingest", "Storage", "Web",
+                "TraceModel", "Detection", "Ingest", "Storage", "Web",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -111,7 +111,7 @@ let package = Package(
         .testTarget(name: "OTLPTests", dependencies: ["OTLP", "TraceModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CorrelationTests", dependencies: ["Correlation", "TraceModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "Correlation", "TraceModel", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "CausewayServerTests", dependencies: ["CausewayServer"], swiftSettings: swiftSettings),
+        .testTarget(name: "CausewayServerTests", dependencies: ["CausewayServer", "Detection"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Correlation", "TraceModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EndToEndTests",

@@ -31,7 +31,12 @@ extension CausewayConfiguration {
             if let value = try ingest.positiveInt("max_concurrent_exports") { configuration.ingestLimits.maxConcurrentExports = value }
             if let value = try ingest.positiveInt("max_queued_spans") { configuration.maxQueuedSpans = value }
         }
-        // `detect` and `owners` (DESIGN.md section 3) are read by the detection stage once it lands.
+        if let detect = try top.section("detect") {
+            try readDetect(detect, into: &configuration.detection)
+        }
+        if let owners = try top.sectionList("owners") {
+            configuration.owners = try readOwners(owners)
+        }
         return configuration
     }
 }

@@ -1,3 +1,4 @@
+import Detection
 import Ingest
 
 /// Everything `causeway serve` can be told, with the built-in defaults. The YAML file and
@@ -17,6 +18,11 @@ public struct CausewayConfiguration: Sendable, Equatable {
     /// Spans queued for the writer before new requests are refused (503). YAML
     /// `ingest.max_queued_spans`; default 65,536.
     public var maxQueuedSpans: Int
+    /// What the detectors look for. YAML `detect`; defaults in `DetectionConfiguration.default`.
+    public var detection: DetectionConfiguration
+    /// Who owns what is detected. YAML `owners` (first match wins); default: everything to
+    /// `ops-triage` with a 24 h SLA.
+    public var owners: OwnerRouting
 
     public init(
         databasePath: String = "./causeway.db",
@@ -24,8 +30,12 @@ public struct CausewayConfiguration: Sendable, Equatable {
         otlpHTTP: ListenAddress = ListenAddress(host: "127.0.0.1", port: 4318),
         api: ListenAddress = ListenAddress(host: "127.0.0.1", port: 8319),
         ingestLimits: IngestLimits = .default,
-        maxQueuedSpans: Int = 65_536
+        maxQueuedSpans: Int = 65_536,
+        detection: DetectionConfiguration = .default,
+        owners: OwnerRouting = .default
     ) {
+        self.detection = detection
+        self.owners = owners
         self.databasePath = databasePath
         self.otlpGRPC = otlpGRPC
         self.otlpHTTP = otlpHTTP

@@ -28,7 +28,7 @@ public final class CausewayServer: Sendable {
         onListening: @escaping @Sendable ([BoundListener]) -> Void = { _ in }
     ) throws {
         self.configuration = configuration
-        store = try TraceStore(path: configuration.databasePath)
+        store = try TraceStore(path: configuration.databasePath, detection: configuration.detection, owners: configuration.owners)
         writer = SpanWriter(store: store, maxQueuedSpans: configuration.maxQueuedSpans, logger: logger)
         exportHandler = ExportHandler(
             sink: WriterSink(writer: writer, retryAfterSeconds: configuration.ingestLimits.retryAfterSeconds),

@@ -62,3 +62,10 @@ struct SQLiteSpanLookup: SpanLookup {
         try SpanQueries.span(db, reference).map { CausalNode(span: $0.span, service: $0.resource.serviceName) }
     }
 }
+
+extension TraceStore {
+    /// The id (`wf_…`) of the workflow holding `trace`, if any.
+    public func workflowName(containing trace: TraceID) async throws -> String? {
+        try await read { db in try SQLiteWorkflowMembership.workflow(containing: trace, db)?.name }
+    }
+}

@@ -233,6 +233,11 @@ public final class TraceStore: Sendable {
         }
     }
 
+    /// Runs `body` in a write transaction (reviewer actions; spans go through `recordSpans`).
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.write(body)
+    }
+
     /// Runs `body` on a read-only snapshot of the database.
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await pool.read(body)

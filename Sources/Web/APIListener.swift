@@ -1,4 +1,5 @@
 import Correlation
+import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
@@ -33,6 +34,9 @@ public struct APIListener: Service {
     static func addRoutes(to router: Router<BasicRequestContext>, store: TraceStore, ingestFigures: @escaping @Sendable () -> IngestFigures) {
         router.get("/healthz") { _, _ -> Response in
             Response.json(Array("{\"status\":\"ok\"}".utf8))
+        }
+        ExceptionRoutes.add(to: router, store: store) {
+            UInt64(Date().timeIntervalSince1970 * 1_000_000_000)
         }
         router.get("/api/v1/stats") { _, _ -> Response in
             var writer = JSONWriter()

@@ -1,4 +1,5 @@
 import CausewayServer
+import Detection
 import Testing
 
 @Suite("Configuration")
@@ -37,6 +38,64 @@ struct ConfigurationTests {
         ("colour: blue\n", "unknown key colour at line 1"),
         ("listen: [1, 2]\n", "listen (line 1) must be a mapping"),
         ("listen: {api: [\n", "not valid YAML"),
+    ])
+    func errors(yaml: String, message: String) {
+        let error = #expect(throws: ConfigurationError.self) { try CausewayConfiguration.load(yaml: yaml) }
+        #expect(error?.message.contains(message) == true, "\(error?.message ?? "no error")")
+    }
+}
+
+@Suite("Configuration: detect and owners")
+struct DetectionConfigurationTests {
+    static let designExample = """
+        storage: { path: ./causeway.db }
+        listen: { otlp_grpc: 127.0.0.1:4317, otlp_http: 127.0.0.1:4318, api: 127.0.0.1:8319 }
+        detect:
+          repeat_failure: { max_attempts: 3, non_transient_max_attempts: 2,
+                            transient_error_types: [timeout, rate_limited, "429", "503", "504", unavailable] }
+          stale_connector_data: { max_age: 15m, stale_reads_before_escalation: 2,
+                                  max_age_by_connector: { vendor-master: 1h } }
+          approval: { required_tools: ["payments.*", "email.send"] }
+          unresolved_failure: { settle_after: 30s }
+          rules:
+            - { name: low-confidence, attribute: gen_ai.evaluation.score, below: 0.5,
+                class: low_confidence, category: confidence, severity: high }
+        owners:                        # first match wins; match keys: class, category, service, tool (glob)
+          - { match: { class: approval_required, tool: "payments.*" }, owner: finance-approvals, sla: 15m }
+          - { match: { service: device-recovery }, owner: logistics-ops, sla: 4h }
+          - { owner: ops-triage, sla: 24h }
+        """
+
+    @Test("the example of DESIGN.md §3 reads whole")
+    func designExample() throws {
+        let configuration = try CausewayConfiguration.load(yaml: Self.designExample)
+        let detect = configuration.detection
+        #expect(detect.maxAttempts == 3)
+        #expect(detect.transientErrorTypes == ["timeout", "rate_limited", "429", "503", "504", "unavailable"])
+        #expect(detect.maxDataAgeNanos == 15 * 60 * 1_000_000_000)
+        #expect(detect.maxDataAgeByConnector == ["vendor-master": 3600 * 1_000_000_000])
+        #expect(detect.rules == [AttributeRule(name: "low-confidence", attribute: "gen_ai.evaluation.score", condition: .below(0.5),
+                                               exceptionClass: "low_confidence", category: .confidence, severity: .high)])
+        #expect(configuration.owners.rules.map(\.owner) == ["finance-approvals", "logistics-ops", "ops-triage"])
+        #expect(configuration.owners.rules[0].tool == "payments.*")
+        #expect(configuration.owners.rules[0].exceptionClass == "approval_required")
+        #expect(configuration.owners.rules[1].slaNanos == 4 * 3600 * 1_000_000_000)
+    }
+
+    @Test("durations", arguments: [("30s", UInt64(30_000_000_000)), ("15m", 900_000_000_000), ("1h30m", 5_400_000_000_000), ("500ms", 500_000_000)])
+    func durations(text: String, nanos: UInt64) throws {
+        let configuration = try CausewayConfiguration.load(yaml: "detect: { stale_connector_data: { max_age: \(text) } }")
+        #expect(configuration.detection.maxDataAgeNanos == nanos)
+    }
+
+    @Test("bad detect or owners values name the key and line", arguments: [
+        ("detect:\n  stale_connector_data:\n    max_age: soon\n", "detect.stale_connector_data.max_age at line 3 must be a duration"),
+        ("detect:\n  repeat_failure: { max_atempts: 3 }\n", "unknown key detect.repeat_failure.max_atempts at line 2"),
+        ("detect:\n  rules:\n    - { name: x, attribute: y, below: low }\n", "detect.rules[0].below at line 3 must be a number"),
+        ("detect:\n  rules:\n    - { name: x, attribute: y, below: 1, category: vibes }\n", "detect.rules[0].category at line 3 must be one of"),
+        ("owners:\n  - { match: { tool: x } }\n", "owners[0] at line 2 needs owner"),
+        ("owners:\n  - { owner: a, sla: forever }\n", "owners[0].sla at line 2 must be a duration"),
+        ("owners: { owner: a }\n", "owners at line 1 must be a list"),
     ])
     func errors(yaml: String, message: String) {
         let error = #expect(throws: ConfigurationError.self) { try CausewayConfiguration.load(yaml: yaml) }

@@ -1,0 +1,87 @@
+import Correlation
+import Detection
+import Foundation
+import GRDB
+import TraceModel
+
+/// A queue item as stored.
+public struct ExceptionRecord: Sendable, Equatable {
+    public var id: String
+    public var exceptionClass: String
+    public var category: String
+    public var severity: String
+    public var status: ExceptionStatus
+    public var owner: String
+    public var slaNanos: UInt64
+    public var dueAtUnixNano: UInt64
+    public var summary: String
+    public var service: String
+    public var tool: String?
+    /// The span that triggered it.
+    public var trigger: SpanReference
+    public var dedupeKey: String
+    public var occurrences: Int
+    public var openedAtUnixNano: UInt64
+    public var updatedAtUnixNano: UInt64
+    public var firstActionAtUnixNano: UInt64?
+    public var resolvedAtUnixNano: UInt64?
+
+    /// Past its due time: still active after it, or resolved after it.
+    public func breached(now: UInt64) -> Bool {
+        if let resolved = resolvedAtUnixNano { return resolved > dueAtUnixNano }
+        return status.isActive && now > dueAtUnixNano
+    }
+
+    init(row: Row) throws {
+        guard let traceID = TraceID(data: row["trace_id"]), let spanID = SpanID(data: row["span_id"]),
+              let status = ExceptionStatus(rawValue: row["status"]) else {
+            throw StorageError("a stored exception is malformed")
+        }
+        id = row["id"]
+        exceptionClass = row["class"]
+        category = row["category"]
+        severity = row["severity"]
+        self.status = status
+        owner = row["owner"]
+        slaNanos = UInt64(bitPattern: row["sla_nanos"])
+        dueAtUnixNano = UInt64(bitPattern: row["due_at_unix_nano"])
+        summary = row["summary"]
+        service = row["service"]
+        tool = row["tool"]
+        trigger = SpanReference(traceID: traceID, spanID: spanID)
+        dedupeKey = row["dedupe_key"]
+        occurrences = row["occurrences"]
+        openedAtUnixNano = UInt64(bitPattern: row["opened_at_unix_nano"])
+        updatedAtUnixNano = UInt64(bitPattern: row["updated_at_unix_nano"])
+        firstActionAtUnixNano = (row["first_action_at_unix_nano"] as Int64?).map { UInt64(bitPattern: $0) }
+        resolvedAtUnixNano = (row["resolved_at_unix_nano"] as Int64?).map { UInt64(bitPattern: $0) }
+    }
+}
+
+/// One line of an exception's history, never rewritten.
+public struct ExceptionHistoryEntry: Sendable, Equatable {
+    public var atUnixNano: UInt64
+    public var actor: String
+    public var action: String
+    public var note: String
+    public var owner: String?
+}
+
+/// A tool call that bears on an exception: an attempt counted by its pattern or a call on its causal path.
+public struct ToolReceipt: Sendable, Equatable {
+    public var reference: SpanReference
+    public var tool: String
+    public var callID: String?
+    public var failed: Bool
+    public var errorType: String?
+    public var startTimeUnixNano: UInt64
+}
+
+/// Everything `GET /api/v1/exceptions/{id}` shows.
+public struct ExceptionDetail: Sendable {
+    public var record: ExceptionRecord
+    public var history: [ExceptionHistoryEntry]
+    public var workflow: WorkflowRecord?
+    public var causalPath: CausalPath?
+    public var toolReceipts: [ToolReceipt]
+}

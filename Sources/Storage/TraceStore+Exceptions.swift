@@ -1,0 +1,141 @@
+import Correlation
+import Detection
+import Foundation
+import GRDB
+import TraceModel
+
+/// Why an action on an exception was refused.
+public enum ExceptionActionError: Error, Equatable {
+    case notFound(String)
+    case invalidTransition(action: ExceptionAction, status: ExceptionStatus)
+    case ownerRequired
+}
+
+/// Which exceptions to list.
+public struct ExceptionFilter: Sendable, Equatable {
+    public var status: ExceptionStatus?
+    public var exceptionClass: String?
+    public var owner: String?
+
+    public init(status: ExceptionStatus? = nil, exceptionClass: String? = nil, owner: String? = nil) {
+        self.status = status
+        self.exceptionClass = exceptionClass
+        self.owner = owner
+    }
+}
+
+extension TraceStore {
+    /// A page of exceptions, newest first, after `cursor` (from the previous page); the next
+    /// cursor is nil on the last page.
+    public func exceptions(_ filter: ExceptionFilter, limit: Int, after cursor: ExceptionCursor?) async throws -> (items: [ExceptionRecord], next: ExceptionCursor?) {
+        try await read { db in
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if let status = filter.status {
+                conditions.append("status = ?")
+                arguments += [status.rawValue]
+            }
+            if let exceptionClass = filter.exceptionClass {
+                conditions.append("class = ?")
+                arguments += [exceptionClass]
+            }
+            if let owner = filter.owner {
+                conditions.append("owner = ?")
+                arguments += [owner]
+            }
+            if let cursor {
+                conditions.append("(opened_at_unix_nano < ? OR (opened_at_unix_nano = ? AND id < ?))")
+                arguments += [Int64(bitPattern: cursor.openedAtUnixNano), Int64(bitPattern: cursor.openedAtUnixNano), cursor.id]
+            }
+            let clause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            arguments += [limit + 1]
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT * FROM exception \(clause) ORDER BY opened_at_unix_nano DESC, id DESC LIMIT ?
+                """, arguments: arguments)
+            let items = try rows.prefix(limit).map(ExceptionRecord.init(row:))
+            let next = rows.count > limit ? items.last.map { ExceptionCursor(openedAtUnixNano: $0.openedAtUnixNano, id: $0.id) } : nil
+            return (items, next)
+        }
+    }
+
+    /// One exception with its history, workflow, causal path as it is now, and tool receipts.
+    public func exception(id: String) async throws -> ExceptionDetail? {
+        try await read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM exception WHERE id = ?", arguments: [id]) else { return nil }
+            let record = try ExceptionRecord(row: row)
+            let history = try Row.fetchAll(db, sql: """
+                SELECT * FROM exception_history WHERE exception_id = ? ORDER BY id
+                """, arguments: [id]).map { row in
+                ExceptionHistoryEntry(atUnixNano: UInt64(bitPattern: row["at_unix_nano"]), actor: row["actor"], action: row["action"],
+                                      note: row["note"], owner: row["owner"])
+            }
+            let lookup = SQLiteSpanLookup(db: db)
+            let workflow = try SQLiteWorkflowMembership.workflow(containing: record.trigger.traceID, db)
+            let path = try CausalPath.to(record.trigger, in: lookup)
+            // Receipts: the attempts the pattern counted, then the tool calls on the path.
+            var references: [SpanReference] = []
+            if let workflow, let separator = record.dedupeKey.firstIndex(of: "\u{1F}") {
+                let detector = String(record.dedupeKey[..<separator])
+                let key = String(record.dedupeKey[record.dedupeKey.index(after: separator)...])
+                references += try FactQueries.facts(db, workflow: workflow.id, detector: detector, key: key).map(\.reference)
+            }
+            references += path?.hops.map(\.reference) ?? []
+            var seen: Set<SpanReference> = []
+            var receipts: [ToolReceipt] = []
+            for reference in references where seen.insert(reference).inserted {
+                guard let node = try lookup.node(reference), let call = ToolCall(node.span) else { continue }
+                let failure = Failure(node.span)
+                receipts.append(ToolReceipt(reference: reference, tool: call.name, callID: call.callID, failed: failure != nil,
+                                            errorType: failure?.type, startTimeUnixNano: node.span.startTimeUnixNano))
+            }
+            receipts.sort { ($0.startTimeUnixNano, $0.reference) < ($1.startTimeUnixNano, $1.reference) }
+            return ExceptionDetail(record: record, history: history, workflow: workflow, causalPath: path, toolReceipts: receipts)
+        }
+    }
+
+    /// Applies a reviewer's action and appends it to the history; returns the exception as it now is.
+    public func apply(_ action: ExceptionAction, to id: String, actor: String, owner: String?, note: String, at now: UInt64) async throws -> ExceptionRecord {
+        try await write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM exception WHERE id = ?", arguments: [id]) else {
+                throw ExceptionActionError.notFound(id)
+            }
+            let record = try ExceptionRecord(row: row)
+            guard let next = action.next(from: record.status) else {
+                throw ExceptionActionError.invalidTransition(action: action, status: record.status)
+            }
+            if action == .assign, owner?.isEmpty ?? true { throw ExceptionActionError.ownerRequired }
+            let newOwner = owner.flatMap { $0.isEmpty ? nil : $0 } ?? record.owner
+            let resolvedAt: Int64? = switch next {
+            case .resolved, .dismissed: Int64(bitPattern: now)
+            default: nil
+            }
+            try db.execute(sql: """
+                UPDATE exception SET status = ?, owner = ?, updated_at_unix_nano = ?,
+                    first_action_at_unix_nano = coalesce(first_action_at_unix_nano, ?), resolved_at_unix_nano = ?
+                WHERE id = ?
+                """, arguments: [next.rawValue, newOwner, Int64(bitPattern: now), Int64(bitPattern: now), resolvedAt, id])
+            try ExceptionRecorder(db: db, owners: self.owners, now: now)
+                .appendHistory(id, action: action.historyName, note: note, owner: newOwner == record.owner ? nil : newOwner, actor: actor)
+            return try ExceptionRecord(row: try Row.fetchOne(db, sql: "SELECT * FROM exception WHERE id = ?", arguments: [id])!)
+        }
+    }
+}
+
+/// Where a page of exceptions ended: `opened_at` and id of its last item, shown as `NANOS_ID`.
+public struct ExceptionCursor: Sendable, Equatable {
+    public var openedAtUnixNano: UInt64
+    public var id: String
+
+    public init(openedAtUnixNano: UInt64, id: String) {
+        self.openedAtUnixNano = openedAtUnixNano
+        self.id = id
+    }
+
+    public init?(_ text: String) {
+        let parts = text.split(separator: "_", maxSplits: 1)
+        guard parts.count == 2, let nanos = UInt64(parts[0]), parts[1].hasPrefix("exc_") else { return nil }
+        self.init(openedAtUnixNano: nanos, id: String(parts[1]))
+    }
+
+    public var text: String { "\(openedAtUnixNano)_\(id)" }
+}
