@@ -24,11 +24,11 @@ extension CausewayConfiguration {
         }
         if let section = try detect.section("approval") {
             try section.onlyKeys(["required_tools"])
-            _ = try section.stringList("required_tools")   // read by approval_required (next increment)
+            if let value = try section.stringList("required_tools") { configuration.approvalRequiredTools = value }
         }
         if let section = try detect.section("unresolved_failure") {
             try section.onlyKeys(["settle_after"])
-            _ = try section.duration("settle_after")       // read by unresolved_failure (next increment)
+            if let value = try section.duration("settle_after") { configuration.settleAfterNanos = value }
         }
         if let rules = try detect.sectionList("rules") {
             configuration.rules = try rules.map { rule throws(ConfigurationError) in try readRule(rule) }

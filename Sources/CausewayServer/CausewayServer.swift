@@ -25,11 +25,13 @@ public final class CausewayServer: Sendable {
         configuration: CausewayConfiguration,
         logger: Logger,
         handleSignals: Bool = true,
+        clock: any WallClock = SystemClock(),
         onListening: @escaping @Sendable ([BoundListener]) -> Void = { _ in }
     ) throws {
         self.configuration = configuration
         store = try TraceStore(path: configuration.databasePath, detection: configuration.detection, owners: configuration.owners)
-        writer = SpanWriter(store: store, maxQueuedSpans: configuration.maxQueuedSpans, logger: logger)
+        writer = SpanWriter(store: store, maxQueuedSpans: configuration.maxQueuedSpans, clock: clock, logger: logger)
+        let settleTimer = SettleTimer(store: store, clock: clock, logger: logger)
         exportHandler = ExportHandler(
             sink: WriterSink(writer: writer, retryAfterSeconds: configuration.ingestLimits.retryAfterSeconds),
             limits: configuration.ingestLimits,
@@ -47,7 +49,7 @@ public final class CausewayServer: Sendable {
             handler: exportHandler, logger: logger
         ) { host, port in announcer.bound("otlp-http", host: host, port: port) }
         let api = APIListener(
-            host: configuration.api.host, port: configuration.api.port, store: store,
+            host: configuration.api.host, port: configuration.api.port, store: store, clock: clock,
             ingestFigures: { [writer, exportHandler] in
                 let ingest = exportHandler.statistics
                 let written = writer.statistics
@@ -63,6 +65,7 @@ public final class CausewayServer: Sendable {
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
                 .init(service: writer),
+                .init(service: settleTimer),
                 .init(service: grpc),
                 .init(service: http),
                 .init(service: api),

@@ -35,7 +35,8 @@ public struct AttributeRuleDetector: Detector {
         }
     }
 
-    public func evaluate(key: String, facts: [FactOccurrence]) -> Detection? {
+    public func evaluate(key: String, in context: some DetectionContext) throws -> Detection? {
+        let facts = try context.facts(key)
         let fields = FactKey.fields(key)
         guard fields.count == 3, let first = facts.first else { return nil }
         let (service, tool, spanName) = (fields[0], fields[1], fields[2])

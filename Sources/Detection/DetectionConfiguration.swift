@@ -13,6 +13,11 @@ public struct DetectionConfiguration: Sendable, Equatable {
     public var maxDataAgeByConnector: [String: UInt64]
     /// `detect.stale_connector_data.stale_reads_before_escalation` (default 2).
     public var staleReadsBeforeEscalation: Int
+    /// `detect.approval.required_tools`: globs of tool names that need a granted approval.
+    public var approvalRequiredTools: [String]
+    /// `detect.unresolved_failure.settle_after`: how long a workflow must be quiet before an
+    /// unrecovered failure counts as unresolved (default 30 s), in nanoseconds.
+    public var settleAfterNanos: UInt64
     /// `detect.rules`: custom attribute rules.
     public var rules: [AttributeRule]
 
@@ -23,8 +28,12 @@ public struct DetectionConfiguration: Sendable, Equatable {
         maxDataAgeNanos: UInt64 = 15 * 60 * 1_000_000_000,
         maxDataAgeByConnector: [String: UInt64] = [:],
         staleReadsBeforeEscalation: Int = 2,
+        approvalRequiredTools: [String] = [],
+        settleAfterNanos: UInt64 = 30 * 1_000_000_000,
         rules: [AttributeRule] = []
     ) {
+        self.approvalRequiredTools = approvalRequiredTools
+        self.settleAfterNanos = settleAfterNanos
         self.maxAttempts = maxAttempts
         self.nonTransientMaxAttempts = nonTransientMaxAttempts
         self.transientErrorTypes = transientErrorTypes

@@ -2,16 +2,39 @@ import Correlation
 import TraceModel
 
 /// One exception pattern. Detectors are evaluated incrementally: each new span is turned into
-/// facts once, as it is stored; the pattern is then judged from the facts of one key in one
-/// workflow, never by rescanning spans.
+/// facts once, as it is stored; a pattern is then judged from the facts of one key in one
+/// workflow (and the spans they name), never by rescanning the workflow's spans.
 public protocol Detector: Sendable {
     /// Names this detector's facts in storage (`repeat_failure`, `rule:low-confidence`).
     var name: String { get }
+    /// Judged again whenever its workflow gets new spans, not only when one of its facts
+    /// arrives: its verdict depends on spans that are not its facts (ancestors, parents).
+    var judgesOnEveryRound: Bool { get }
+    /// Judged again, with `settled` true, once its workflow has gone quiet (`settle_after`).
+    var settles: Bool { get }
     /// The keys this span counts towards (empty for most spans).
     func facts(of span: Span, service: String) -> [String]
-    /// What every fact of `key` in one workflow amounts to (facts ordered by start time, then
-    /// id), or nil while the pattern is incomplete.
-    func evaluate(key: String, facts: [FactOccurrence]) -> Detection?
+    /// The keys to judge when `key` got a new fact (usually just `key`).
+    func keysToJudge(touched key: String, in context: some DetectionContext) throws -> [String]
+    /// What the facts of `key` in one workflow amount to, or nil while the pattern is incomplete.
+    func evaluate(key: String, in context: some DetectionContext) throws -> Detection?
+}
+
+extension Detector {
+    public var judgesOnEveryRound: Bool { false }
+    public var settles: Bool { false }
+
+    public func keysToJudge(touched key: String, in context: some DetectionContext) throws -> [String] { [key] }
+}
+
+/// One workflow as a detector sees it: its facts and its stored spans.
+public protocol DetectionContext: SpanLookup {
+    /// Facts of the judging detector's `key` in the workflow, by start time then id.
+    func facts(_ key: String) throws -> [FactOccurrence]
+    /// Every key the judging detector has facts for in the workflow.
+    func keys() throws -> [String]
+    /// The workflow has gone quiet (no new span for `settle_after`).
+    var settled: Bool { get }
 }
 
 /// One stored fact: the span it came from and when that span started.
@@ -42,7 +65,9 @@ enum FactKey {
 extension DetectionConfiguration {
     /// Every detector this configuration asks for, built-in patterns first.
     public var detectors: [any Detector] {
-        [RepeatFailureDetector(configuration: self), StaleConnectorDataDetector(configuration: self)]
-            + rules.map { AttributeRuleDetector(rule: $0) }
+        [
+            RepeatFailureDetector(configuration: self), StaleConnectorDataDetector(configuration: self),
+            ApprovalRequiredDetector(configuration: self), UnresolvedFailureDetector(),
+        ] + rules.map { AttributeRuleDetector(rule: $0) }
     }
 }

@@ -17,7 +17,8 @@ public struct RepeatFailureDetector: Detector {
         return [FactKey.make(service, tool ?? span.name, failure.type, tool == nil ? "span" : "tool")]
     }
 
-    public func evaluate(key: String, facts: [FactOccurrence]) -> Detection? {
+    public func evaluate(key: String, in context: some DetectionContext) throws -> Detection? {
+        let facts = try context.facts(key)
         let fields = FactKey.fields(key)
         guard fields.count == 4 else { return nil }
         let (service, operation, type, isTool) = (fields[0], fields[1], fields[2], fields[3] == "tool")

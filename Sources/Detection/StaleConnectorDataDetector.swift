@@ -19,7 +19,8 @@ public struct StaleConnectorDataDetector: Detector {
         return [FactKey.make(read.connector, service, ToolCall(span)?.name ?? "")]
     }
 
-    public func evaluate(key: String, facts: [FactOccurrence]) -> Detection? {
+    public func evaluate(key: String, in context: some DetectionContext) throws -> Detection? {
+        let facts = try context.facts(key)
         let fields = FactKey.fields(key)
         guard fields.count == 3 else { return nil }
         let (connector, service, tool) = (fields[0], fields[1], fields[2])

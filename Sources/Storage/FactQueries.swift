@@ -21,4 +21,25 @@ enum FactQueries {
                                   startTimeUnixNano: UInt64(bitPattern: row["start_time_unix_nano"]))
         }
     }
+
+    /// The keys `detector` has facts for in one workflow.
+    static func keys(_ db: Database, workflow: Int64, detector: String) throws -> [String] {
+        try String.fetchAll(db.cachedStatement(sql: """
+            SELECT DISTINCT detection_fact.key FROM workflow_trace
+            JOIN detection_fact ON detection_fact.trace_id = workflow_trace.trace_id AND detection_fact.detector = ?
+            WHERE workflow_trace.workflow_id = ?
+            """), arguments: [detector, workflow])
+    }
+
+    /// Whether any of `detectors` has a fact in the workflow.
+    static func hasFacts(_ db: Database, workflow: Int64, detectors: [String]) throws -> Bool {
+        guard !detectors.isEmpty else { return false }
+        let marks = Array(repeating: "?", count: detectors.count).joined(separator: ", ")
+        let arguments = StatementArguments(detectors) + [workflow]
+        return try Bool.fetchOne(db.cachedStatement(sql: """
+            SELECT EXISTS (SELECT 1 FROM workflow_trace
+            JOIN detection_fact ON detection_fact.trace_id = workflow_trace.trace_id AND detection_fact.detector IN (\(marks))
+            WHERE workflow_trace.workflow_id = ?)
+            """), arguments: arguments) ?? false
+    }
 }

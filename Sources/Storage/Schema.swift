@@ -82,7 +82,7 @@ enum Schema {
                 """)
             try WorkflowBackfill.run(db)
         }
-        migrator.registerMigration("v3: detection facts, exceptions, history") { db in
+        migrator.registerMigration("v3: detection facts, exceptions, history, settle windows") { db in
             try db.execute(sql: """
                 CREATE TABLE detection_fact (
                     trace_id BLOB NOT NULL,
@@ -125,6 +125,11 @@ enum Schema {
                     owner TEXT
                 );
                 CREATE INDEX exception_history_by_exception ON exception_history (exception_id, id);
+                CREATE TABLE workflow_settle (
+                    workflow_id INTEGER PRIMARY KEY,       -- a workflow with patterns that wait for quiet
+                    due_at_unix_nano INTEGER NOT NULL      -- last span received + settle_after
+                );
+                CREATE INDEX workflow_settle_by_due ON workflow_settle (due_at_unix_nano);
                 CREATE TRIGGER exception_history_append_only BEFORE UPDATE ON exception_history
                 BEGIN SELECT RAISE(ABORT, 'exception history is append-only'); END;
                 CREATE TRIGGER exception_history_no_delete BEFORE DELETE ON exception_history

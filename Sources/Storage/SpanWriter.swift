@@ -43,10 +43,14 @@ public final class SpanWriter: Service, Sendable {
         /// Time spent in transactions (insert, stitch, commit), and the stitching part of it.
         public var writingSeconds = 0.0
         public var stitchingSeconds = 0.0
+        public var exceptionsOpened = 0
     }
 
-    public init(store: TraceStore, maxQueuedSpans: Int = 65_536, logger: Logger) {
+    private let clock: any WallClock
+
+    public init(store: TraceStore, maxQueuedSpans: Int = 65_536, clock: any WallClock = SystemClock(), logger: Logger) {
         self.store = store
+        self.clock = clock
         self.maxQueuedSpans = maxQueuedSpans
         self.logger = logger
     }
@@ -83,11 +87,16 @@ public final class SpanWriter: Service, Sendable {
 
     /// Commits queued requests until shutdown, then drains what was accepted and returns.
     public func run() async throws {
-        await withGracefulShutdownHandler {
-            while let round = await nextRound() {
-                await commit(round)
+        // Shutdown and cancellation both drain: stop taking requests, commit what was accepted.
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                while let round = await nextRound() {
+                    await commit(round)
+                }
+            } onGracefulShutdown: {
+                self.finish()
             }
-        } onGracefulShutdown: {
+        } onCancel: {
             self.finish()
         }
         logger.info("span writer stopped", metadata: ["spans_written": "\(statistics.spansWritten)"])
@@ -128,7 +137,7 @@ public final class SpanWriter: Service, Sendable {
     }
 
     private func commit(_ round: [Pending]) async {
-        let receivedAt = UInt64(Date().timeIntervalSince1970 * 1_000_000_000)
+        let receivedAt = clock.now()
         let started = ContinuousClock.now
         do {
             let recorded = try await store.recordSpans(round.map(\.rows), receivedAt: receivedAt)
@@ -140,6 +149,7 @@ public final class SpanWriter: Service, Sendable {
                 $0.transactions += 1
                 $0.writingSeconds += elapsed.seconds
                 $0.stitchingSeconds += recorded.stitching.seconds
+                $0.exceptionsOpened += recorded.opened.count
             }
             for pending in round { pending.continuation.resume() }
         } catch {

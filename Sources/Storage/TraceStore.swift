@@ -22,9 +22,11 @@ public final class TraceStore: Sendable {
     public let path: String
     /// The patterns looked for in every new span.
     public let detectors: [any Detector]
-    private let detectorsByName: [String: any Detector]
+    let detectorsByName: [String: any Detector]
     /// Who owns what the detectors find.
     public let owners: OwnerRouting
+    /// How long a workflow must be quiet before settling patterns are judged.
+    public let settleAfterNanos: UInt64
 
     /// Opens (and creates or migrates) the database at `path`.
     public init(path: String, detection: DetectionConfiguration = .default, owners: OwnerRouting = .default) throws {
@@ -32,6 +34,7 @@ public final class TraceStore: Sendable {
         detectors = detection.detectors
         detectorsByName = Dictionary(detectors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.owners = owners
+        settleAfterNanos = detection.settleAfterNanos
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             // Acknowledged means durable: sync the WAL on every commit.
@@ -155,48 +158,10 @@ public final class TraceStore: Sendable {
                 try stitcher.membership.recordActivity(workflow: workflow, newSpans: count)
             }
             let stitching = clock.now - started
-            let opened = try self.detect(db, facts: facts, stitcher: stitcher, now: receivedAt)
+            let workflowsWithNewSpans = Set(newSpansByTrace.keys.compactMap { stitcher.workflow(of: $0)?.id })
+            let opened = try self.detect(db, facts: facts, workflows: workflowsWithNewSpans, stitcher: stitcher, now: receivedAt)
             return Recorded(inserted: inserted, stitching: stitching, opened: opened)
         }
-    }
-
-    /// Judges every (workflow, detector, key) this round touched, from the stored facts of that
-    /// workflow: new facts, and all keys of workflows that merges joined.
-    private func detect(
-        _ db: Database, facts: [(trace: TraceID, detector: String, key: String)], stitcher: WorkflowStitcher<SQLiteWorkflowMembership>, now: UInt64
-    ) throws -> [String] {
-        struct Touched: Hashable {
-            var workflow: Int64
-            var detector: String
-            var key: String
-        }
-        var touched: [Touched] = []
-        var seen: Set<Touched> = []
-        func touch(_ item: Touched) { if seen.insert(item).inserted { touched.append(item) } }
-        for fact in facts {
-            guard let workflow = stitcher.workflow(of: fact.trace) else { continue }
-            touch(Touched(workflow: workflow.id, detector: fact.detector, key: fact.key))
-        }
-        for survivor in Set(stitcher.merges.map(\.survivor)) {
-            for row in try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT DISTINCT detection_fact.detector, detection_fact.key FROM workflow_trace
-                JOIN detection_fact ON detection_fact.trace_id = workflow_trace.trace_id
-                WHERE workflow_trace.workflow_id = ?
-                """), arguments: [survivor]) {
-                touch(Touched(workflow: survivor, detector: row["detector"], key: row["key"]))
-            }
-        }
-        guard !touched.isEmpty else { return [] }
-        let recorder = ExceptionRecorder(db: db, owners: owners, now: now)
-        var opened: [String] = []
-        for item in touched {
-            guard let detector = detectorsByName[item.detector] else { continue }
-            let occurrences = try FactQueries.facts(db, workflow: item.workflow, detector: item.detector, key: item.key)
-            guard let detection = detector.evaluate(key: item.key, facts: occurrences) else { continue }
-            let result = try recorder.record(detection, workflow: item.workflow)
-            if result.opened { opened.append(result.id) }
-        }
-        return opened
     }
 
     private func resourceID(_ row: SpanRows.ResourceRow, _ db: Database) throws -> Int64 {

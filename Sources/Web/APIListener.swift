@@ -12,11 +12,12 @@ public struct APIListener: Service {
 
     /// - Parameter onListening: called once the socket is bound, with the actual host and port.
     public init(
-        host: String, port: Int, store: TraceStore, ingestFigures: @escaping @Sendable () -> IngestFigures, logger: Logger,
+        host: String, port: Int, store: TraceStore, clock: any WallClock = SystemClock(),
+        ingestFigures: @escaping @Sendable () -> IngestFigures, logger: Logger,
         onListening: @escaping @Sendable (String, Int) async -> Void
     ) {
         let router = Router()
-        Self.addRoutes(to: router, store: store, ingestFigures: ingestFigures)
+        Self.addRoutes(to: router, store: store, clock: clock, ingestFigures: ingestFigures)
         application = Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "causeway"),
@@ -31,13 +32,13 @@ public struct APIListener: Service {
         try await application.run()
     }
 
-    static func addRoutes(to router: Router<BasicRequestContext>, store: TraceStore, ingestFigures: @escaping @Sendable () -> IngestFigures) {
+    static func addRoutes(
+        to router: Router<BasicRequestContext>, store: TraceStore, clock: any WallClock, ingestFigures: @escaping @Sendable () -> IngestFigures
+    ) {
         router.get("/healthz") { _, _ -> Response in
             Response.json(Array("{\"status\":\"ok\"}".utf8))
         }
-        ExceptionRoutes.add(to: router, store: store) {
-            UInt64(Date().timeIntervalSince1970 * 1_000_000_000)
-        }
+        ExceptionRoutes.add(to: router, store: store) { clock.now() }
         router.get("/api/v1/stats") { _, _ -> Response in
             var writer = JSONWriter()
             writer.raw("{\"ingest\":")

@@ -4,18 +4,38 @@ import TestSupport
 import Testing
 import TraceModel
 
-/// Runs a detector the way the store does: facts per span, then one evaluation per key over all
-/// the facts of that key, in start order.
-func detect(_ detector: some Detector, _ spans: [Span], service: String = "agent") -> [Detection] {
+/// One workflow in memory, as the store's detection context presents it.
+struct MemoryContext: DetectionContext {
+    let graph: WorkflowGraph
+    let factsByKey: [String: [FactOccurrence]]
+    let settled: Bool
+
+    func facts(_ key: String) -> [FactOccurrence] { factsByKey[key] ?? [] }
+    func keys() -> [String] { factsByKey.keys.sorted() }
+    func node(_ reference: SpanReference) -> CausalNode? { graph.node(reference) }
+}
+
+/// Runs a detector the way the store does: facts per span, then each touched key expanded to
+/// the keys the detector judges, each judged once over the whole workflow.
+func detect(_ detector: some Detector, _ spans: [Span], service: String = "agent", settled: Bool = false) -> [Detection] {
     var byKey: [String: [FactOccurrence]] = [:]
     var order: [String] = []
-    for span in spans.sorted(by: { $0.startTimeUnixNano < $1.startTimeUnixNano }) {
+    let sorted = spans.sorted { ($0.startTimeUnixNano, SpanReference($0)) < ($1.startTimeUnixNano, SpanReference($1)) }
+    for span in sorted {
         for key in detector.facts(of: span, service: service) {
             if byKey[key] == nil { order.append(key) }
             byKey[key, default: []].append(FactOccurrence(reference: SpanReference(span), startTimeUnixNano: span.startTimeUnixNano))
         }
     }
-    return order.compactMap { detector.evaluate(key: $0, facts: byKey[$0] ?? []) }
+    let context = MemoryContext(graph: WorkflowGraph(nodes: spans.map { CausalNode(span: $0, service: service) }), factsByKey: byKey, settled: settled)
+    var judged: Set<String> = []
+    var detections: [Detection] = []
+    for touched in order {
+        for key in (try? detector.keysToJudge(touched: touched, in: context)) ?? [] where judged.insert(key).inserted {
+            if let detection = try? detector.evaluate(key: key, in: context) { detections.append(detection) }
+        }
+    }
+    return detections
 }
 
 enum Tool {

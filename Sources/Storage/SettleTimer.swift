@@ -1,0 +1,41 @@
+import Logging
+import ServiceLifecycle
+
+/// Judges the patterns that wait for a workflow to go quiet (`unresolved_failure`, approvals
+/// whose ancestors never arrived) when each workflow's settle window ends. Driven by the
+/// injected clock, so tests advance time instead of sleeping.
+public struct SettleTimer: Service {
+    let store: TraceStore
+    let clock: any WallClock
+    /// Looks for new windows at least this often (a write may open one that ends sooner than the
+    /// one being waited for).
+    let pollNanos: UInt64
+    let logger: Logger
+
+    public init(store: TraceStore, clock: any WallClock, pollNanos: UInt64 = 1_000_000_000, logger: Logger) {
+        self.store = store
+        self.clock = clock
+        self.pollNanos = pollNanos
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        // Shutdown cancels the wait; that is a normal end, not an error for the group.
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                let now = clock.now()
+                var next = now &+ pollNanos
+                do {
+                    let result = try await store.settle(now: now)
+                    if !result.opened.isEmpty {
+                        logger.info("settled workflows opened exceptions", metadata: ["exceptions": "\(result.opened.joined(separator: ","))"])
+                    }
+                    if let due = result.nextDue { next = min(next, max(due, now &+ 1)) }
+                } catch {
+                    logger.error("settle pass failed", metadata: ["error": "\(error)"])
+                }
+                try await clock.sleep(until: next)
+            }
+        }
+    }
+}

@@ -1,0 +1,117 @@
+import Correlation
+import Detection
+import Foundation
+import GRDB
+import TraceModel
+
+extension TraceStore {
+    /// Judges what this round touched, inside the writer's transaction: the keys of new facts,
+    /// every key of workflows that merges joined, and every key of the detectors that judge on
+    /// each round, in the workflows that got new spans. Then (re)starts the settle window of
+    /// workflows holding facts of settling patterns. Returns the exceptions it opened.
+    func detect(
+        _ db: Database, facts: [(trace: TraceID, detector: String, key: String)], workflows: Set<Int64>,
+        stitcher: WorkflowStitcher<SQLiteWorkflowMembership>, now: UInt64
+    ) throws -> [String] {
+        var round = DetectionRound(db: db, store: self, now: now, settled: false)
+        for fact in facts {
+            guard let workflow = stitcher.workflow(of: fact.trace) else { continue }
+            round.touch(workflow.id, fact.detector, fact.key)
+        }
+        let survivors = Set(stitcher.merges.map(\.survivor))
+        for survivor in survivors {
+            for row in try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT DISTINCT detection_fact.detector, detection_fact.key FROM workflow_trace
+                JOIN detection_fact ON detection_fact.trace_id = workflow_trace.trace_id
+                WHERE workflow_trace.workflow_id = ?
+                """), arguments: [survivor]) {
+                round.touch(survivor, row["detector"], row["key"])
+            }
+        }
+        for detector in detectors where detector.judgesOnEveryRound {
+            for workflow in workflows.union(survivors) {
+                for key in try FactQueries.keys(db, workflow: workflow, detector: detector.name) { round.touch(workflow, detector.name, key) }
+            }
+        }
+        let opened = try round.judge()
+
+        // Settle windows: absorbed workflows' windows go; active ones restart.
+        for merge in stitcher.merges {
+            try db.cachedStatement(sql: "DELETE FROM workflow_settle WHERE workflow_id = ?").execute(arguments: [merge.absorbed])
+        }
+        let settling = detectors.filter(\.settles).map(\.name)
+        for workflow in workflows.union(survivors) where try FactQueries.hasFacts(db, workflow: workflow, detectors: settling) {
+            try db.cachedStatement(sql: """
+                INSERT INTO workflow_settle (workflow_id, due_at_unix_nano) VALUES (?, ?)
+                ON CONFLICT (workflow_id) DO UPDATE SET due_at_unix_nano = excluded.due_at_unix_nano
+                """).execute(arguments: [workflow, Int64(bitPattern: now &+ settleAfterNanos)])
+        }
+        return opened
+    }
+
+    /// Judges the settling patterns of every workflow that has been quiet for `settle_after`
+    /// by `now`. Returns what it opened and when the next window ends (nil: none pending).
+    public func settle(now: UInt64) async throws -> (opened: [String], nextDue: UInt64?) {
+        try await write { db in
+            let due = try Int64.fetchAll(db, sql: "SELECT workflow_id FROM workflow_settle WHERE due_at_unix_nano <= ? ORDER BY due_at_unix_nano",
+                                         arguments: [Int64(bitPattern: now)])
+            var round = DetectionRound(db: db, store: self, now: now, settled: true)
+            for workflow in due {
+                for detector in self.detectors where detector.settles {
+                    for key in try FactQueries.keys(db, workflow: workflow, detector: detector.name) { round.touch(workflow, detector.name, key) }
+                }
+                try db.execute(sql: "DELETE FROM workflow_settle WHERE workflow_id = ?", arguments: [workflow])
+            }
+            let opened = try round.judge()
+            let next = try Int64.fetchOne(db, sql: "SELECT min(due_at_unix_nano) FROM workflow_settle").map { UInt64(bitPattern: $0) }
+            return (opened, next)
+        }
+    }
+}
+
+/// The (workflow, detector, key) triples one round judges, each once.
+struct DetectionRound {
+    struct Item: Hashable {
+        var workflow: Int64
+        var detector: String
+        var key: String
+    }
+
+    let db: Database
+    let store: TraceStore
+    let now: UInt64
+    let settled: Bool
+    private var items: [Item] = []
+    private var seen: Set<Item> = []
+
+    init(db: Database, store: TraceStore, now: UInt64, settled: Bool) {
+        self.db = db
+        self.store = store
+        self.now = now
+        self.settled = settled
+    }
+
+    mutating func touch(_ workflow: Int64, _ detector: String, _ key: String) {
+        let item = Item(workflow: workflow, detector: detector, key: key)
+        if seen.insert(item).inserted { items.append(item) }
+    }
+
+    /// Expands each touched key to the keys its detector judges, evaluates them and files what they find.
+    func judge() throws -> [String] {
+        guard !items.isEmpty else { return [] }
+        let recorder = ExceptionRecorder(db: db, owners: store.owners, now: now)
+        var judged: Set<Item> = []
+        var opened: [String] = []
+        for item in items {
+            guard let detector = store.detectorsByName[item.detector] else { continue }
+            let context = SQLiteDetectionContext(db: db, workflow: item.workflow, detector: item.detector, settled: settled)
+            for key in try detector.keysToJudge(touched: item.key, in: context) {
+                guard judged.insert(Item(workflow: item.workflow, detector: item.detector, key: key)).inserted else { continue }
+                guard let detection = try detector.evaluate(key: key, in: context) else { continue }
+                let result = try recorder.record(detection, workflow: item.workflow)
+                if result.opened { opened.append(result.id) }
+            }
+        }
+        return opened
+    }
+}
