@@ -116,7 +116,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "CausewayServer", "Ingest", "TraceModel", "OTLP", "TestSupport",
+                "CausewayServer", "Ingest", "Storage", "Detection", "TraceModel", "OTLP", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

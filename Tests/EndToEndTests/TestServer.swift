@@ -6,6 +6,7 @@ import GRPCNIOTransportHTTP2
 import Logging
 import NIOCore
 import NIOHTTP1
+import Storage
 import TestSupport
 
 /// The real server, in this process, on ephemeral ports, with its own SQLite file.
@@ -31,6 +32,7 @@ struct TestServer {
     static func with<R: Sendable>(
         databasePath: String = temporaryDatabasePath(),
         configure: (inout CausewayConfiguration) -> Void = { _ in },
+        clock: any WallClock = SystemClock(),
         _ body: (TestServer) async throws -> R
     ) async throws -> R {
         var configuration = configuration(databasePath: databasePath)
@@ -38,7 +40,7 @@ struct TestServer {
         var logger = Logger(label: "causeway-test")
         logger.logLevel = .warning
         let (bound, continuation) = AsyncStream.makeStream(of: [CausewayServer.BoundListener].self)
-        let server = try CausewayServer(configuration: configuration, logger: logger, handleSignals: false) { listeners in
+        let server = try CausewayServer(configuration: configuration, logger: logger, handleSignals: false, clock: clock) { listeners in
             continuation.yield(listeners)
             continuation.finish()
         }
