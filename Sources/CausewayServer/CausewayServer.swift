@@ -57,7 +57,8 @@ public final class CausewayServer: Sendable {
                     requestsAccepted: ingest.requestsAccepted, requestsRefused: ingest.requestsRefused,
                     spansAccepted: ingest.spansAccepted, spansRejected: ingest.spansRejected,
                     spansWritten: written.spansWritten, spansDuplicate: written.spansDuplicate, queuedSpans: writer.queuedSpans,
-                    transactions: written.transactions, writingSeconds: written.writingSeconds, stitchingSeconds: written.stitchingSeconds)
+                    transactions: written.transactions, writingSeconds: written.writingSeconds, stitchingSeconds: written.stitchingSeconds,
+                    lagSeconds: writer.lagSeconds, exceptionsOpened: written.exceptionsOpened)
             },
             logger: logger
         ) { host, port in announcer.bound("api", host: host, port: port) }

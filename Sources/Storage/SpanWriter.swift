@@ -18,11 +18,14 @@ public final class SpanWriter: Service, Sendable {
     private struct Pending: Sendable {
         var rows: SpanRows
         var continuation: CheckedContinuation<Void, any Error>
+        var enqueuedAt: ContinuousClock.Instant
     }
 
     private struct State {
         var pending: [Pending] = []
         var queuedSpans = 0
+        /// When the oldest request not yet committed arrived (queued or in the running transaction).
+        var oldestWaiting: ContinuousClock.Instant?
         var waiter: CheckedContinuation<Void, Never>?
         var finished = false
     }
@@ -60,6 +63,11 @@ public final class SpanWriter: Service, Sendable {
     /// Spans accepted and waiting for the next commit.
     public var queuedSpans: Int { state.withLock { $0.queuedSpans } }
 
+    /// Ingest lag: how long the oldest accepted request not yet committed has waited (0 when none).
+    public var lagSeconds: Double {
+        state.withLock { $0.oldestWaiting.map { (ContinuousClock.now - $0).seconds } ?? 0 }
+    }
+
     /// Stores the batch and returns once it is committed; spans already stored are skipped.
     /// Throws `Saturated` when the queue is full and `Stopped` after shutdown.
     public func write(_ batch: TraceBatch) async throws {
@@ -72,7 +80,8 @@ public final class SpanWriter: Service, Sendable {
                 if !state.pending.isEmpty, state.queuedSpans + count > maxQueuedSpans {
                     return (nil, Saturated(queuedSpans: state.queuedSpans))
                 }
-                state.pending.append(Pending(rows: rows, continuation: continuation))
+                state.pending.append(Pending(rows: rows, continuation: continuation, enqueuedAt: .now))
+                if state.oldestWaiting == nil { state.oldestWaiting = .now }
                 state.queuedSpans += count
                 defer { state.waiter = nil }
                 return (state.waiter, nil)
@@ -151,8 +160,10 @@ public final class SpanWriter: Service, Sendable {
                 $0.stitchingSeconds += recorded.stitching.seconds
                 $0.exceptionsOpened += recorded.opened.count
             }
+            state.withLock { $0.oldestWaiting = $0.pending.first?.enqueuedAt }
             for pending in round { pending.continuation.resume() }
         } catch {
+            state.withLock { $0.oldestWaiting = $0.pending.first?.enqueuedAt }
             logger.error("span batch could not be committed", metadata: ["error": "\(error)", "requests": "\(round.count)"])
             for pending in round { pending.continuation.resume(throwing: error) }
         }

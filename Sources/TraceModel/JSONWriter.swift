@@ -14,6 +14,11 @@ public struct JSONWriter: Sendable {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
+    /// Text already in JSON form (a number as parsed), appended as is.
+    public mutating func rawText(_ text: String) {
+        bytes.append(contentsOf: text.utf8)
+    }
+
     public mutating func byte(_ byte: UInt8) {
         bytes.append(byte)
     }

@@ -39,9 +39,19 @@ public struct APIListener: Service {
             Response.json(Array("{\"status\":\"ok\"}".utf8))
         }
         ExceptionRoutes.add(to: router, store: store) { clock.now() }
+        router.get("/metrics") { _, _ -> Response in
+            let queue = try await store.queueStatistics(now: clock.now())
+            let body = PrometheusMetrics.render(queue: queue, ingest: ingestFigures())
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+        }
         router.get("/api/v1/stats") { _, _ -> Response in
-            var writer = JSONWriter()
-            writer.raw("{\"ingest\":")
+            let queue = try await store.queueStatistics(now: clock.now())
+            var writer = JSONWriter(capacity: 2048)
+            writer.raw("{\"queue\":")
+            queue.writeJSON(to: &writer)
+            writer.key("ingest")
             ingestFigures().writeJSON(to: &writer)
             writer.byte(UInt8(ascii: "}"))
             return Response.json(writer.bytes)

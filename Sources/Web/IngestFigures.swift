@@ -13,11 +13,16 @@ public struct IngestFigures: Sendable {
     public var transactions: Int
     public var writingSeconds: Double
     public var stitchingSeconds: Double
+    public var lagSeconds: Double
+    public var exceptionsOpened: Int
 
     public init(
         requestsAccepted: Int, requestsRefused: Int, spansAccepted: Int, spansRejected: Int, spansWritten: Int,
-        spansDuplicate: Int, queuedSpans: Int, transactions: Int, writingSeconds: Double, stitchingSeconds: Double
+        spansDuplicate: Int, queuedSpans: Int, transactions: Int, writingSeconds: Double, stitchingSeconds: Double,
+        lagSeconds: Double, exceptionsOpened: Int
     ) {
+        self.lagSeconds = lagSeconds
+        self.exceptionsOpened = exceptionsOpened
         self.requestsAccepted = requestsAccepted
         self.requestsRefused = requestsRefused
         self.spansAccepted = spansAccepted
@@ -51,6 +56,10 @@ public struct IngestFigures: Sendable {
         writer.number(writingSeconds)
         writer.key("stitching_seconds")
         writer.number(stitchingSeconds)
+        writer.key("lag_seconds")
+        writer.number(lagSeconds)
+        writer.key("exceptions_opened")
+        writer.number(exceptionsOpened)
         writer.byte(UInt8(ascii: "}"))
     }
 }

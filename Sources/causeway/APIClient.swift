@@ -16,8 +16,23 @@ struct APIClient {
     /// GETs `path` and returns the body of a 200 answer; anything else throws `Failure` with the
     /// API's own error message.
     func get(_ path: String) async throws -> [UInt8] {
-        let base = server.hasSuffix("/") ? String(server.dropLast()) : server
-        let request = HTTPClientRequest(url: base + path)
+        try await send(HTTPClientRequest(url: url(path)))
+    }
+
+    /// POSTs a JSON body to `path`; like `get`, returns the body of a 200 answer.
+    func post(_ path: String, json body: [UInt8]) async throws -> [UInt8] {
+        var request = HTTPClientRequest(url: url(path))
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: body))
+        return try await send(request)
+    }
+
+    private func url(_ path: String) -> String {
+        (server.hasSuffix("/") ? String(server.dropLast()) : server) + path
+    }
+
+    private func send(_ request: HTTPClientRequest) async throws -> [UInt8] {
         var configuration = HTTPClient.Configuration()
         // A server that is not there should fail the command in seconds, not after the request timeout.
         configuration.timeout.connect = .seconds(3)

@@ -29,13 +29,7 @@ struct Traces: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let body: [UInt8]
-            do {
-                body = try await APIClient(server: server).get("/api/v1/traces/\(traceID.lowercased())")
-            } catch let failure as APIClient.Failure {
-                FileHandle.standardError.write(Data("causeway: \(failure.message)\n".utf8))
-                throw ExitCode(1)
-            }
+            let body = try await CLI.call { try await APIClient(server: server).get("/api/v1/traces/\(traceID.lowercased())") }
             if json {
                 FileHandle.standardOutput.write(Data(body + [UInt8(ascii: "\n")]))
                 return
