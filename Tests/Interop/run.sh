@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Interop test: the official OpenTelemetry Python SDK exporters (HTTP, HTTP+gzip, gRPC) against
-# the real `causeway serve`. Makes its own venv under .build/ and its own database.
+# Interop test: the official OpenTelemetry Python SDK exporters (HTTP, HTTP+gzip, gRPC, gRPC+gzip)
+# against the real `causeway serve`: every field of the spans, workflows, causal paths, and the
+# exceptions agent workflows should (and should not) open. Makes its own venv under .build/ and its own database.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 venv="$root/.build/interop-venv"
@@ -18,7 +19,7 @@ server_pid=""
 cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
-"$binary" serve --db "$work/interop.db" --otlp-grpc 127.0.0.1:0 --otlp-http 127.0.0.1:0 --api 127.0.0.1:0 \
+"$binary" serve --config "$root/Tests/Interop/causeway.yaml" --db "$work/interop.db" --otlp-grpc 127.0.0.1:0 --otlp-http 127.0.0.1:0 --api 127.0.0.1:0 \
   >"$work/stdout" 2>"$work/stderr" &
 server_pid=$!
 for _ in $(seq 1 100); do
@@ -34,6 +35,15 @@ runs_passed=0; runs_failed=0
 for mode in http http-gzip grpc grpc-gzip; do
   port=$http; case $mode in grpc*) port=$grpc ;; esac
   if "$venv/bin/python" "$root/Tests/Interop/export_and_verify.py" "$mode" "$port" "$api"; then
+    runs_passed=$((runs_passed + 1))
+  else
+    runs_failed=$((runs_failed + 1)); status=1
+  fi
+done
+
+for mode in http grpc; do
+  port=$http; [ $mode = grpc ] && port=$grpc
+  if "$venv/bin/python" "$root/Tests/Interop/scenarios.py" "$mode" "$port" "$api"; then
     runs_passed=$((runs_passed + 1))
   else
     runs_failed=$((runs_failed + 1)); status=1
