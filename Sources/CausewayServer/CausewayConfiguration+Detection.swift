@@ -5,7 +5,8 @@ import Yams
 extension CausewayConfiguration {
     /// Reads `detect` (DESIGN.md §3) over the defaults.
     static func readDetect(_ detect: YAMLSection, into configuration: inout DetectionConfiguration) throws(ConfigurationError) {
-        try detect.onlyKeys(["repeat_failure", "stale_connector_data", "approval", "unresolved_failure", "rules"])
+        try detect.onlyKeys(["enabled", "repeat_failure", "stale_connector_data", "approval", "unresolved_failure", "rules"])
+        if let enabled = try detect.bool("enabled") { configuration.enabled = enabled }
         if let section = try detect.section("repeat_failure") {
             try section.onlyKeys(["max_attempts", "non_transient_max_attempts", "transient_error_types"])
             if let value = try section.positiveInt("max_attempts") { configuration.maxAttempts = value }
@@ -108,6 +109,15 @@ extension YAMLSection {
             total += value * unit
         }
         return total
+    }
+
+    func bool(_ key: String) throws(ConfigurationError) -> Bool? {
+        guard let text = try string(key) else { return nil }
+        switch text.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default: throw ConfigurationError("\(path).\(key) at line \(line(of: key)) must be true or false, got \"\(text)\"")
+        }
     }
 
     func number(_ key: String) throws(ConfigurationError) -> Double? {

@@ -1,5 +1,7 @@
 /// What the detectors look for and when they fire (YAML `detect`), with the built-in defaults.
 public struct DetectionConfiguration: Sendable, Equatable {
+    /// `detect.enabled`: false stores and stitches spans but detects nothing (default true).
+    public var enabled: Bool
     /// `detect.repeat_failure.max_attempts`: failures of a transient type before it fires (default 3).
     public var maxAttempts: Int
     /// `detect.repeat_failure.non_transient_max_attempts`: failures of any other type (default 2).
@@ -22,6 +24,7 @@ public struct DetectionConfiguration: Sendable, Equatable {
     public var rules: [AttributeRule]
 
     public init(
+        enabled: Bool = true,
         maxAttempts: Int = 3,
         nonTransientMaxAttempts: Int = 2,
         transientErrorTypes: [String] = ["timeout", "rate_limited", "429", "503", "504", "unavailable"],
@@ -32,6 +35,7 @@ public struct DetectionConfiguration: Sendable, Equatable {
         settleAfterNanos: UInt64 = 30 * 1_000_000_000,
         rules: [AttributeRule] = []
     ) {
+        self.enabled = enabled
         self.approvalRequiredTools = approvalRequiredTools
         self.settleAfterNanos = settleAfterNanos
         self.maxAttempts = maxAttempts

@@ -65,7 +65,8 @@ enum FactKey {
 extension DetectionConfiguration {
     /// Every detector this configuration asks for, built-in patterns first.
     public var detectors: [any Detector] {
-        [
+        guard enabled else { return [] }
+        return [
             RepeatFailureDetector(configuration: self), StaleConnectorDataDetector(configuration: self),
             ApprovalRequiredDetector(configuration: self), UnresolvedFailureDetector(),
         ] + rules.map { AttributeRuleDetector(rule: $0) }

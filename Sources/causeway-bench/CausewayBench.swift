@@ -49,6 +49,17 @@ struct CausewayBench {
         try await printWriterShare(api: "http://127.0.0.1:\(server.apiPort)")
         server.stop()
 
+        // The same load with detection switched off: what detection costs.
+        let quiet = try ServerUnderTest(databasePath: directory.appendingPathComponent("no-detect.db").path, configuration: "detect: { enabled: false }")
+        let withoutDetection = try await load(bodies: bodies, url: "http://127.0.0.1:\(quiet.httpPort)/v1/traces", concurrency: concurrency)
+        quiet.stop()
+        let offRate = Double(total) / withoutDetection.seconds
+        print(String(format: "causeway  same load, detection off:                     %9.0f spans/s  (detection on = %.0f%% of off)", offRate, 100 * endToEnd / offRate))
+
+        try await timeToException(
+            maxRate: endToEnd, bodies: bodies, spansPerRequest: spansPerRequest,
+            databasePath: directory.appendingPathComponent("time-to-exception.db").path)
+
         try await stitching(
             foundation: endToEnd, spansPerRequest: spansPerRequest, concurrency: concurrency,
             workflows: option("--workflows", 10), databasePath: directory.appendingPathComponent("workflows.db").path)
@@ -96,6 +107,75 @@ struct CausewayBench {
         latencies.sort()
         print(String(format: "causal path  GET /api/v1/spans/…/path, %d random spans: p50 %.2f ms, p99 %.2f ms, %.1f hops average",
                      samples, latencies[samples / 2] * 1000, latencies[samples * 99 / 100] * 1000, Double(hops) / Double(samples)))
+    }
+
+    /// Time from the ack of a request carrying a trigger span (a tool's second non-transient
+    /// failure) to the exception being returned by the API, while background load runs at half
+    /// the measured maximum ingest rate.
+    static func timeToException(maxRate: Double, bodies: [[UInt8]], spansPerRequest: Int, databasePath: String) async throws {
+        let server = try ServerUnderTest(databasePath: databasePath, configuration: """
+            owners:
+              - { match: { tool: "courier.*" }, owner: bench-courier, sla: 1h }
+            """)
+        defer { server.stop() }
+        let ingest = "http://127.0.0.1:\(server.httpPort)/v1/traces"
+        let api = "http://127.0.0.1:\(server.apiPort)"
+        let interval = Double(spansPerRequest) / (maxRate / 2)
+        let started = ContinuousClock.now
+        let background = Task {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (index, body) in bodies.enumerated() {
+                    try await Task.sleep(until: started + .seconds(Double(index) * interval), clock: .continuous)
+                    group.addTask { try await post(ingest, body) }
+                }
+                try await group.waitForAll()
+            }
+        }
+        let duration = Double(bodies.count) * interval
+        var latencies: [Double] = []
+        var index = 0
+        while (ContinuousClock.now - started).seconds < duration {
+            index += 1
+            let trace = TraceID(high: 0x7716_0000_0000_0000, low: UInt64(index))
+            let spans = (1...2).map { attempt in
+                Span(traceID: trace, spanID: SpanID(UInt64(attempt)), name: "execute_tool courier.pickup", kind: .client,
+                     startTimeUnixNano: 1_763_750_000_000_000_000 + UInt64(attempt) * 1_000_000_000,
+                     endTimeUnixNano: 1_763_750_000_000_000_000 + UInt64(attempt) * 1_000_000_000 + 1_000_000,
+                     attributes: [Attribute("gen_ai.operation.name", .string("execute_tool")), Attribute("gen_ai.tool.name", .string("courier.pickup")),
+                                  Attribute("error.type", .string("address_not_found"))],
+                     status: SpanStatus(code: .error, message: "address not found"))
+            }
+            let batch = TraceBatch(resourceGroups: [ResourceGroup(resource: Resource(attributes: [Attribute("service.name", .string("dispatch"))]),
+                                                                  scopeGroups: [ScopeGroup(spans: spans)])])
+            try await post(ingest, batch.protobufExportRequest())
+            let acked = ContinuousClock.now
+            while true {
+                let body = String(decoding: try await get(api + "/api/v1/exceptions?owner=bench-courier&limit=5"), as: UTF8.self)
+                if body.contains(trace.hex) { break }
+                guard (ContinuousClock.now - acked).seconds < 10 else { throw BenchError("no exception for trigger \(index) after 10 s") }
+            }
+            latencies.append((ContinuousClock.now - acked).seconds)
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try await background.value
+        let rate = Double(bodies.count * spansPerRequest) / (ContinuousClock.now - started).seconds
+        latencies.sort()
+        print(String(format: "time to exception  ack → returned by the API, %d triggers under %.0f spans/s background (target %.0f): p50 %.2f ms, p99 %.2f ms",
+                     latencies.count, rate, maxRate / 2, latencies[latencies.count / 2] * 1000, latencies[latencies.count * 99 / 100] * 1000))
+    }
+
+    static func post(_ url: String, _ body: [UInt8]) async throws {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/x-protobuf")
+        request.body = .bytes(ByteBuffer(bytes: body))
+        while true {
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+            _ = try await response.body.collect(upTo: 1024 * 1024)
+            if response.status == .ok { return }
+            guard response.status == .serviceUnavailable else { throw BenchError("server answered \(response.status)") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
     }
 
     /// The server's own account (`/api/v1/stats`) of how much of its writing time went to stitching.

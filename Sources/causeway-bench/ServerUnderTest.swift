@@ -6,11 +6,17 @@ final class ServerUnderTest {
     let httpPort: Int
     let apiPort: Int
 
-    init(databasePath: String) throws {
+    /// - Parameter configuration: YAML for `--config`, if any.
+    init(databasePath: String, configuration: String? = nil) throws {
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("causeway")
         process.executableURL = executable
         process.arguments = ["serve", "--db", databasePath, "--otlp-grpc", "127.0.0.1:0", "--otlp-http", "127.0.0.1:0",
                              "--api", "127.0.0.1:0", "--log-level", "warning"]
+        if let configuration {
+            let path = databasePath + ".yaml"
+            try configuration.write(toFile: path, atomically: true, encoding: .utf8)
+            process.arguments! += ["--config", path]
+        }
         let output = Pipe()
         process.standardOutput = output
         try process.run()
