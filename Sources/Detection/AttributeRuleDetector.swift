@@ -36,9 +36,9 @@ public struct AttributeRuleDetector: Detector {
     }
 
     public func evaluate(key: String, in context: some DetectionContext) throws -> Detection? {
-        let facts = try context.facts(key)
         let fields = FactKey.fields(key)
-        guard fields.count == 3, let first = facts.first else { return nil }
+        let dedupeKey = name + "\u{1F}" + key
+        guard fields.count == 3, let pattern = try CountedPattern(key: key, dedupeKey: dedupeKey, limit: 1, in: context) else { return nil }
         let (service, tool, spanName) = (fields[0], fields[1], fields[2])
         let condition = switch rule.condition {
         case .below(let limit): "below \(limit)"
@@ -50,9 +50,9 @@ public struct AttributeRuleDetector: Detector {
             category: rule.category,
             severity: rule.severity,
             summary: "\(tool.isEmpty ? spanName : tool): \(rule.attribute) \(condition) (rule \(rule.name))",
-            trigger: first.reference,
-            dedupeKey: name + "\u{1F}" + key,
-            occurrences: facts.count,
+            trigger: pattern.trigger,
+            dedupeKey: dedupeKey,
+            occurrences: pattern.count,
             service: service,
             tool: tool.isEmpty ? nil : tool
         )

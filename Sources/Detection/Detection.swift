@@ -6,8 +6,9 @@ public struct Detection: Sendable, Equatable {
     public var category: ExceptionCategory
     public var severity: ExceptionSeverity
     public var summary: String
-    /// The span that made the pattern complete (e.g. the failure that reached the limit).
-    public var trigger: SpanReference
+    /// The span that made the pattern complete (e.g. the failure that reached the limit); nil
+    /// when the pattern is already filed in this workflow and only its occurrences change.
+    public var trigger: SpanReference?
     /// The same pattern in the same workflow is the same exception: detector and key.
     public var dedupeKey: String
     /// How many times the pattern has fired: 1 when it first completes, +1 for each repeat.
@@ -16,7 +17,7 @@ public struct Detection: Sendable, Equatable {
     public var tool: String?
 
     public init(exceptionClass: String, category: ExceptionCategory, severity: ExceptionSeverity, summary: String,
-                trigger: SpanReference, dedupeKey: String, occurrences: Int, service: String, tool: String?) {
+                trigger: SpanReference?, dedupeKey: String, occurrences: Int, service: String, tool: String?) {
         self.exceptionClass = exceptionClass
         self.category = category
         self.severity = severity
@@ -30,7 +31,8 @@ public struct Detection: Sendable, Equatable {
 
     /// The exception id: `exc_` and 16 hex digits of a stable hash of class, key and trigger, so
     /// the same detection yields the same id after re-delivery or a restart.
-    public var exceptionID: String {
+    public var exceptionID: String? {
+        guard let trigger else { return nil }
         var hash = StableHash()
         hash.combine(exceptionClass)
         hash.combine(dedupeKey)

@@ -33,8 +33,36 @@ public protocol DetectionContext: SpanLookup {
     func facts(_ key: String) throws -> [FactOccurrence]
     /// Every key the judging detector has facts for in the workflow.
     func keys() throws -> [String]
+    /// How many facts of `key` the workflow holds.
+    func count(_ key: String) throws -> Int
+    /// The fact of `key` at `index`, in start order (then id).
+    func fact(_ key: String, at index: Int) throws -> FactOccurrence?
+    /// Whether the workflow already has an exception for this pattern (then its trigger is settled).
+    func isFiled(_ dedupeKey: String) throws -> Bool
     /// The workflow has gone quiet (no new span for `settle_after`).
     var settled: Bool { get }
+}
+
+extension DetectionContext {
+    public func count(_ key: String) throws -> Int { try facts(key).count }
+
+    public func fact(_ key: String, at index: Int) throws -> FactOccurrence? {
+        let all = try facts(key)
+        return all.indices.contains(index) ? all[index] : nil
+    }
+}
+
+/// A counting pattern: fires when a key has `limit` facts; later facts add occurrences. Reads
+/// only the count (kept by the writer), and the `limit`-th fact only when first filing.
+struct CountedPattern {
+    var count: Int
+    var trigger: SpanReference?
+
+    init?(key: String, dedupeKey: String, limit: Int, in context: some DetectionContext) throws {
+        count = try context.count(key)
+        guard count >= limit else { return nil }
+        trigger = try context.isFiled(dedupeKey) ? nil : try context.fact(key, at: limit - 1)?.reference
+    }
 }
 
 /// One stored fact: the span it came from and when that span started.

@@ -18,23 +18,23 @@ public struct RepeatFailureDetector: Detector {
     }
 
     public func evaluate(key: String, in context: some DetectionContext) throws -> Detection? {
-        let facts = try context.facts(key)
         let fields = FactKey.fields(key)
         guard fields.count == 4 else { return nil }
         let (service, operation, type, isTool) = (fields[0], fields[1], fields[2], fields[3] == "tool")
         let transient = configuration.isTransient(type)
         let limit = max(1, transient ? configuration.maxAttempts : configuration.nonTransientMaxAttempts)
-        guard facts.count >= limit else { return nil }
+        let dedupeKey = name + "\u{1F}" + key
+        guard let pattern = try CountedPattern(key: key, dedupeKey: dedupeKey, limit: limit, in: context) else { return nil }
         return Detection(
             exceptionClass: name,
             category: transient ? .transient : .businessRule,
             severity: transient ? .normal : .high,
             summary: transient
-                ? "\(operation) failed \(facts.count) times with \(type) in one workflow"
-                : "\(operation) failed \(facts.count) times with \(type) in one workflow: a retry cannot fix it",
-            trigger: facts[limit - 1].reference,
-            dedupeKey: name + "\u{1F}" + key,
-            occurrences: facts.count - limit + 1,
+                ? "\(operation) failed \(pattern.count) times with \(type) in one workflow"
+                : "\(operation) failed \(pattern.count) times with \(type) in one workflow: a retry cannot fix it",
+            trigger: pattern.trigger,
+            dedupeKey: dedupeKey,
+            occurrences: pattern.count - limit + 1,
             service: service,
             tool: isTool ? operation : nil
         )

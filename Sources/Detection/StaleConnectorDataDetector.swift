@@ -20,20 +20,20 @@ public struct StaleConnectorDataDetector: Detector {
     }
 
     public func evaluate(key: String, in context: some DetectionContext) throws -> Detection? {
-        let facts = try context.facts(key)
         let fields = FactKey.fields(key)
         guard fields.count == 3 else { return nil }
         let (connector, service, tool) = (fields[0], fields[1], fields[2])
         let limit = max(1, configuration.staleReadsBeforeEscalation)
-        guard facts.count >= limit else { return nil }
+        let dedupeKey = name + "\u{1F}" + key
+        guard let pattern = try CountedPattern(key: key, dedupeKey: dedupeKey, limit: limit, in: context) else { return nil }
         return Detection(
             exceptionClass: name,
             category: .dataIntegrity,
             severity: .high,
-            summary: "\(connector) returned data older than \(Self.describe(maxAge(of: connector))) on \(facts.count) reads in one workflow",
-            trigger: facts[limit - 1].reference,
-            dedupeKey: name + "\u{1F}" + key,
-            occurrences: facts.count - limit + 1,
+            summary: "\(connector) returned data older than \(Self.describe(maxAge(of: connector))) on \(pattern.count) reads in one workflow",
+            trigger: pattern.trigger,
+            dedupeKey: dedupeKey,
+            occurrences: pattern.count - limit + 1,
             service: service,
             tool: tool.isEmpty ? nil : tool
         )

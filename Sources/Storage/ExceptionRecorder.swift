@@ -14,15 +14,9 @@ struct ExceptionRecorder {
 
     /// Files `detection`, found in workflow `workflow`; returns the exception id and whether it was newly opened.
     @discardableResult
-    func record(_ detection: Detection, workflow: Int64) throws -> (id: String, opened: Bool) {
-        let existing = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT exception.id, exception.status, exception.occurrences FROM workflow_trace
-            JOIN exception ON exception.trace_id = workflow_trace.trace_id AND exception.dedupe_key = ?
-            WHERE workflow_trace.workflow_id = ?
-            ORDER BY exception.opened_at_unix_nano, exception.id LIMIT 1
-            """), arguments: [detection.dedupeKey, workflow])
-        guard let existing else {
-            let id = detection.exceptionID
+    func record(_ detection: Detection, workflow: Int64) throws -> (id: String, opened: Bool)? {
+        guard let existing = try Self.filed(db, dedupeKey: detection.dedupeKey, workflow: workflow) else {
+            guard let id = detection.exceptionID, let trigger = detection.trigger else { return nil }
             let route = owners.route(detection)
             try db.cachedStatement(sql: """
                 INSERT INTO exception (id, class, category, severity, status, owner, sla_nanos, due_at_unix_nano, summary,
@@ -32,7 +26,7 @@ struct ExceptionRecorder {
                 """).execute(arguments: [
                     id, detection.exceptionClass, detection.category.rawValue, detection.severity.rawValue, route.owner,
                     Int64(bitPattern: route.slaNanos), Int64(bitPattern: now &+ route.slaNanos), detection.summary,
-                    detection.service, detection.tool, Data(detection.trigger.traceID.bytes), Data(detection.trigger.spanID.bytes),
+                    detection.service, detection.tool, Data(trigger.traceID.bytes), Data(trigger.spanID.bytes),
                     detection.dedupeKey, detection.occurrences, Int64(bitPattern: now), Int64(bitPattern: now),
                 ])
             guard db.changesCount > 0 else { return (id, false) }
@@ -56,6 +50,17 @@ struct ExceptionRecorder {
             try appendHistory(id, action: "reopened", note: "recurred after it was \(status.rawValue): \(detection.summary)", owner: nil)
         }
         return (id, false)
+    }
+
+    /// The exception already filed for this pattern in the workflow, if any (found through the
+    /// workflow's traces: one index seek each).
+    static func filed(_ db: Database, dedupeKey: String, workflow: Int64) throws -> Row? {
+        try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT exception.id, exception.status, exception.occurrences FROM workflow_trace
+            JOIN exception ON exception.trace_id = workflow_trace.trace_id AND exception.dedupe_key = ?
+            WHERE workflow_trace.workflow_id = ?
+            ORDER BY exception.opened_at_unix_nano, exception.id LIMIT 1
+            """), arguments: [dedupeKey, workflow])
     }
 
     func appendHistory(_ id: String, action: String, note: String, owner: String?, actor: String = "causeway") throws {

@@ -24,22 +24,38 @@ enum FactQueries {
 
     /// The keys `detector` has facts for in one workflow.
     static func keys(_ db: Database, workflow: Int64, detector: String) throws -> [String] {
-        try String.fetchAll(db.cachedStatement(sql: """
-            SELECT DISTINCT detection_fact.key FROM workflow_trace
-            JOIN detection_fact ON detection_fact.trace_id = workflow_trace.trace_id AND detection_fact.detector = ?
+        try String.fetchAll(db.cachedStatement(sql: "SELECT key FROM fact_count WHERE workflow_id = ? AND detector = ?"),
+                            arguments: [workflow, detector])
+    }
+
+    /// How many facts of `detector`/`key` the workflow holds (kept by the writer: no scan).
+    static func count(_ db: Database, workflow: Int64, detector: String, key: String) throws -> Int {
+        try Int.fetchOne(db.cachedStatement(sql: "SELECT count FROM fact_count WHERE workflow_id = ? AND detector = ? AND key = ?"),
+                         arguments: [workflow, detector, key]) ?? 0
+    }
+
+    /// The fact at `index` in start order (then id).
+    static func fact(_ db: Database, workflow: Int64, detector: String, key: String, at index: Int) throws -> FactOccurrence? {
+        try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT detection_fact.trace_id, detection_fact.span_id, detection_fact.start_time_unix_nano FROM workflow_trace
+            JOIN detection_fact ON detection_fact.trace_id = workflow_trace.trace_id
+                AND detection_fact.detector = ? AND detection_fact.key = ?
             WHERE workflow_trace.workflow_id = ?
-            """), arguments: [detector, workflow])
+            ORDER BY detection_fact.start_time_unix_nano, detection_fact.trace_id, detection_fact.span_id
+            LIMIT 1 OFFSET ?
+            """), arguments: [detector, key, workflow, index]).flatMap { row in
+            guard let traceID = TraceID(data: row["trace_id"]), let spanID = SpanID(data: row["span_id"]) else { return nil }
+            return FactOccurrence(reference: SpanReference(traceID: traceID, spanID: spanID),
+                                  startTimeUnixNano: UInt64(bitPattern: row["start_time_unix_nano"]))
+        }
     }
 
     /// Whether any of `detectors` has a fact in the workflow.
     static func hasFacts(_ db: Database, workflow: Int64, detectors: [String]) throws -> Bool {
         guard !detectors.isEmpty else { return false }
         let marks = Array(repeating: "?", count: detectors.count).joined(separator: ", ")
-        let arguments = StatementArguments(detectors) + [workflow]
         return try Bool.fetchOne(db.cachedStatement(sql: """
-            SELECT EXISTS (SELECT 1 FROM workflow_trace
-            JOIN detection_fact ON detection_fact.trace_id = workflow_trace.trace_id AND detection_fact.detector IN (\(marks))
-            WHERE workflow_trace.workflow_id = ?)
-            """), arguments: arguments) ?? false
+            SELECT EXISTS (SELECT 1 FROM fact_count WHERE workflow_id = ? AND detector IN (\(marks)))
+            """), arguments: [workflow] + StatementArguments(detectors)) ?? false
     }
 }

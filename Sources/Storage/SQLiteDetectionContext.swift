@@ -19,6 +19,18 @@ struct SQLiteDetectionContext: DetectionContext {
         try FactQueries.keys(db, workflow: workflow, detector: detector)
     }
 
+    func count(_ key: String) throws -> Int {
+        try FactQueries.count(db, workflow: workflow, detector: detector, key: key)
+    }
+
+    func fact(_ key: String, at index: Int) throws -> FactOccurrence? {
+        try FactQueries.fact(db, workflow: workflow, detector: detector, key: key, at: index)
+    }
+
+    func isFiled(_ dedupeKey: String) throws -> Bool {
+        try ExceptionRecorder.filed(db, dedupeKey: dedupeKey, workflow: workflow) != nil
+    }
+
     func node(_ reference: SpanReference) throws -> CausalNode? {
         try SQLiteSpanLookup(db: db).node(reference)
     }

@@ -92,6 +92,13 @@ enum Schema {
                     start_time_unix_nano INTEGER NOT NULL,
                     PRIMARY KEY (trace_id, detector, key, span_id)
                 ) WITHOUT ROWID;
+                CREATE TABLE fact_count (
+                    workflow_id INTEGER NOT NULL,          -- kept in step by the writer, moved on merges
+                    detector TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    count INTEGER NOT NULL,
+                    PRIMARY KEY (workflow_id, detector, key)
+                ) WITHOUT ROWID;
                 CREATE TABLE exception (
                     id TEXT PRIMARY KEY,                   -- exc_ + 16 hex: stable for the same detection
                     class TEXT NOT NULL,

@@ -13,18 +13,31 @@ extension TraceStore {
         _ db: Database, facts: [(trace: TraceID, detector: String, key: String)], workflows: Set<Int64>,
         stitcher: WorkflowStitcher<SQLiteWorkflowMembership>, now: UInt64
     ) throws -> [String] {
+        // Fact counts follow merges (cost: the absorbed workflow's keys), then take the new facts.
+        for merge in stitcher.merges {
+            try db.cachedStatement(sql: """
+                INSERT INTO fact_count (workflow_id, detector, key, count)
+                SELECT ?, detector, key, count FROM fact_count WHERE workflow_id = ?
+                ON CONFLICT (workflow_id, detector, key) DO UPDATE SET count = fact_count.count + excluded.count
+                """).execute(arguments: [merge.survivor, merge.absorbed])
+            try db.cachedStatement(sql: "DELETE FROM fact_count WHERE workflow_id = ?").execute(arguments: [merge.absorbed])
+        }
         var round = DetectionRound(db: db, store: self, now: now, settled: false)
+        var newCounts: [DetectionRound.Item: Int] = [:]
         for fact in facts {
             guard let workflow = stitcher.workflow(of: fact.trace) else { continue }
             round.touch(workflow.id, fact.detector, fact.key)
+            newCounts[DetectionRound.Item(workflow: workflow.id, detector: fact.detector, key: fact.key), default: 0] += 1
+        }
+        for (item, count) in newCounts {
+            try db.cachedStatement(sql: """
+                INSERT INTO fact_count (workflow_id, detector, key, count) VALUES (?, ?, ?, ?)
+                ON CONFLICT (workflow_id, detector, key) DO UPDATE SET count = fact_count.count + excluded.count
+                """).execute(arguments: [item.workflow, item.detector, item.key, count])
         }
         let survivors = Set(stitcher.merges.map(\.survivor))
         for survivor in survivors {
-            for row in try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT DISTINCT detection_fact.detector, detection_fact.key FROM workflow_trace
-                JOIN detection_fact ON detection_fact.trace_id = workflow_trace.trace_id
-                WHERE workflow_trace.workflow_id = ?
-                """), arguments: [survivor]) {
+            for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT detector, key FROM fact_count WHERE workflow_id = ?"), arguments: [survivor]) {
                 round.touch(survivor, row["detector"], row["key"])
             }
         }
@@ -108,8 +121,7 @@ struct DetectionRound {
             for key in try detector.keysToJudge(touched: item.key, in: context) {
                 guard judged.insert(Item(workflow: item.workflow, detector: item.detector, key: key)).inserted else { continue }
                 guard let detection = try detector.evaluate(key: key, in: context) else { continue }
-                let result = try recorder.record(detection, workflow: item.workflow)
-                if result.opened { opened.append(result.id) }
+                if let result = try recorder.record(detection, workflow: item.workflow), result.opened { opened.append(result.id) }
             }
         }
         return opened

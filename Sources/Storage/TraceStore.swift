@@ -127,8 +127,7 @@ public final class TraceStore: Sendable {
                         insertFact.bind(text: fact.key)
                         insertFact.bind(blob: span.spanID)
                         insertFact.bind(span.startTimeUnixNano)
-                        try insertFact.execute()
-                        facts.append((span.trace, fact.detector, fact.key))
+                        if try insertFact.execute() > 0 { facts.append((span.trace, fact.detector, fact.key)) }
                     }
                     for (index, link) in span.links.enumerated() {
                         links.append((span.trace, link.trace))

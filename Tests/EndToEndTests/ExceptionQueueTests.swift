@@ -117,6 +117,21 @@ struct ExceptionQueueTests {
         }
     }
 
+    @Test("failures counted in two workflows add up when a late link merges them")
+    func countsFollowMerges() async throws {
+        try await TestServer.with(configure: Self.configure) { server in
+            // The retry's failing call arrives before the retry's root (which holds the link).
+            try await HTTP.export(server.otlpHTTP, .stub(service: "dispatch", spans: [CourierPickup.second[1]]))
+            try await HTTP.export(server.otlpHTTP, .stub(service: "dispatch", spans: CourierPickup.first))
+            #expect(try await HTTP.exceptions(server.api).isEmpty)
+            try await HTTP.export(server.otlpHTTP, .stub(service: "dispatch", spans: [CourierPickup.second[0]]))
+            let listed = try await HTTP.exceptions(server.api)
+            #expect(listed.count == 1)
+            #expect(listed.first?["occurrences"] as? Int == 1)
+            #expect(listed.first?["span_id"] as? String == SpanID.stub(12).hex)
+        }
+    }
+
     @Test("failures that recover within their bounds open nothing")
     func recovered() async throws {
         try await TestServer.with { server in
