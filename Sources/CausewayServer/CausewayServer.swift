@@ -58,7 +58,8 @@ public final class CausewayServer: Sendable {
                     spansAccepted: ingest.spansAccepted, spansRejected: ingest.spansRejected,
                     spansWritten: written.spansWritten, spansDuplicate: written.spansDuplicate, queuedSpans: writer.queuedSpans,
                     transactions: written.transactions, writingSeconds: written.writingSeconds, stitchingSeconds: written.stitchingSeconds,
-                    lagSeconds: writer.lagSeconds, exceptionsOpened: written.exceptionsOpened)
+                    lagSeconds: writer.lagSeconds, exceptionsOpened: written.exceptionsOpened,
+                    detectionSeconds: written.detectionSeconds)
             },
             logger: logger
         ) { host, port in announcer.bound("api", host: host, port: port) }

@@ -39,6 +39,8 @@ public protocol DetectionContext: SpanLookup {
     func fact(_ key: String, at index: Int) throws -> FactOccurrence?
     /// Whether the workflow already has an exception for this pattern (then its trigger is settled).
     func isFiled(_ dedupeKey: String) throws -> Bool
+    /// The workflow's spans called `name` that started after `start` (without their links).
+    func spans(named name: String, startingAfter start: UInt64) throws -> [CausalNode]
     /// The workflow has gone quiet (no new span for `settle_after`).
     var settled: Bool { get }
 }

@@ -2,9 +2,9 @@ import Correlation
 import TraceModel
 
 /// `unresolved_failure`: a span recorded an `exception` event with status ERROR, and no later
-/// successful attempt of the same operation (tool, else span name, in the same service) came
-/// before the workflow went quiet. Judged only once the workflow has settled. A success is a
-/// tool call whose status is not ERROR, or any span with status OK.
+/// successful attempt of the same operation (a span of the same name and service — for a tool
+/// call, calling the same tool — whose status is not ERROR) came before the workflow went quiet.
+/// Judged only once the workflow has settled; successes are looked up then, not recorded as facts.
 public struct UnresolvedFailureDetector: Detector {
     public var name: String { "unresolved_failure" }
     public var settles: Bool { true }
@@ -12,35 +12,24 @@ public struct UnresolvedFailureDetector: Detector {
     public init() {}
 
     public func facts(of span: Span, service: String) -> [String] {
-        let tool = ToolCall(span)?.name
-        let operation = tool ?? span.name
-        if span.status.code == .error, span.events.contains(where: { $0.name == "exception" }) {
-            return [FactKey.make("failed", service, operation)]
-        }
-        if (tool != nil && span.status.code != .error) || span.status.code == .ok {
-            return [FactKey.make("ok", service, operation)]
-        }
-        return []
-    }
-
-    public func keysToJudge(touched key: String, in context: some DetectionContext) throws -> [String] {
-        let fields = FactKey.fields(key)
-        guard fields.count == 3 else { return [] }
-        return [FactKey.make("failed", fields[1], fields[2])]
+        guard span.status.code == .error, span.events.contains(where: { $0.name == "exception" }) else { return [] }
+        return [FactKey.make(service, span.name, ToolCall(span)?.name ?? "")]
     }
 
     public func evaluate(key: String, in context: some DetectionContext) throws -> Detection? {
         let fields = FactKey.fields(key)
-        guard context.settled, fields.count == 3, fields[0] == "failed" else { return nil }
-        let (service, operation) = (fields[1], fields[2])
-        let successes = try context.facts(FactKey.make("ok", service, operation))
-        let unresolved = try context.facts(key).filter { failure in
-            !successes.contains { $0.startTimeUnixNano > failure.startTimeUnixNano }
+        guard context.settled, fields.count == 3 else { return nil }
+        let (service, spanName, tool) = (fields[0], fields[1], fields[2])
+        var unresolved: [FactOccurrence] = []
+        for failure in try context.facts(key) {
+            let recovered = try context.spans(named: spanName, startingAfter: failure.startTimeUnixNano).contains { node in
+                node.service == service && node.span.status.code != .error && (ToolCall(node.span)?.name ?? "") == tool
+            }
+            if !recovered { unresolved.append(failure) }
         }
         guard let trigger = unresolved.last else { return nil }
-        let node = try context.node(trigger.reference)
-        let type = node.flatMap { Failure($0.span)?.type } ?? "error"
-        let isTool = node.flatMap { ToolCall($0.span) } != nil
+        let type = try context.node(trigger.reference).flatMap { Failure($0.span)?.type } ?? "error"
+        let operation = tool.isEmpty ? spanName : tool
         return Detection(
             exceptionClass: name,
             category: .businessRule,
@@ -50,7 +39,7 @@ public struct UnresolvedFailureDetector: Detector {
             dedupeKey: name + "\u{1F}" + key,
             occurrences: unresolved.count,
             service: service,
-            tool: isTool ? operation : nil
+            tool: tool.isEmpty ? nil : tool
         )
     }
 }

@@ -46,6 +46,7 @@ public final class SpanWriter: Service, Sendable {
         /// Time spent in transactions (insert, stitch, commit), and the stitching part of it.
         public var writingSeconds = 0.0
         public var stitchingSeconds = 0.0
+        public var detectionSeconds = 0.0
         public var exceptionsOpened = 0
     }
 
@@ -158,6 +159,7 @@ public final class SpanWriter: Service, Sendable {
                 $0.transactions += 1
                 $0.writingSeconds += elapsed.seconds
                 $0.stitchingSeconds += recorded.stitching.seconds
+                $0.detectionSeconds += recorded.detection.seconds
                 $0.exceptionsOpened += recorded.opened.count
             }
             state.withLock { $0.oldestWaiting = $0.pending.first?.enqueuedAt }

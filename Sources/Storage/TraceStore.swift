@@ -68,6 +68,8 @@ public final class TraceStore: Sendable {
         var inserted: Int
         /// Time spent joining the new spans' traces into workflows.
         var stitching: Duration
+        /// Time spent judging patterns and filing exceptions.
+        var detection: Duration = .zero
         /// Exceptions opened by this transaction.
         var opened: [String] = []
     }
@@ -158,8 +160,9 @@ public final class TraceStore: Sendable {
             }
             let stitching = clock.now - started
             let workflowsWithNewSpans = Set(newSpansByTrace.keys.compactMap { stitcher.workflow(of: $0)?.id })
+            let detecting = clock.now
             let opened = try self.detect(db, facts: facts, workflows: workflowsWithNewSpans, stitcher: stitcher, now: receivedAt)
-            return Recorded(inserted: inserted, stitching: stitching, opened: opened)
+            return Recorded(inserted: inserted, stitching: stitching, detection: clock.now - detecting, opened: opened)
         }
     }
 

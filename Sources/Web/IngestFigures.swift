@@ -15,12 +15,14 @@ public struct IngestFigures: Sendable {
     public var stitchingSeconds: Double
     public var lagSeconds: Double
     public var exceptionsOpened: Int
+    public var detectionSeconds: Double
 
     public init(
         requestsAccepted: Int, requestsRefused: Int, spansAccepted: Int, spansRejected: Int, spansWritten: Int,
         spansDuplicate: Int, queuedSpans: Int, transactions: Int, writingSeconds: Double, stitchingSeconds: Double,
-        lagSeconds: Double, exceptionsOpened: Int
+        lagSeconds: Double, exceptionsOpened: Int, detectionSeconds: Double
     ) {
+        self.detectionSeconds = detectionSeconds
         self.lagSeconds = lagSeconds
         self.exceptionsOpened = exceptionsOpened
         self.requestsAccepted = requestsAccepted
@@ -56,6 +58,8 @@ public struct IngestFigures: Sendable {
         writer.number(writingSeconds)
         writer.key("stitching_seconds")
         writer.number(stitchingSeconds)
+        writer.key("detection_seconds")
+        writer.number(detectionSeconds)
         writer.key("lag_seconds")
         writer.number(lagSeconds)
         writer.key("exceptions_opened")

@@ -183,11 +183,13 @@ struct CausewayBench {
         let stats = try JSONValue.parse(try await get(api + "/api/v1/stats"))
         guard case .object(let root) = stats, case .object(let ingest)? = root["ingest"],
               case .number(let writing)? = ingest["writing_seconds"], case .number(let stitching)? = ingest["stitching_seconds"],
-              let writingSeconds = Double(writing), let stitchingSeconds = Double(stitching) else {
+              case .number(let detecting)? = ingest["detection_seconds"],
+              let writingSeconds = Double(writing), let stitchingSeconds = Double(stitching), let detectionSeconds = Double(detecting) else {
             throw BenchError("no ingest figures in /api/v1/stats")
         }
-        print(String(format: "          writer busy %.2f s, of which stitching %.3f s (%.1f%%)",
-                     writingSeconds, stitchingSeconds, 100 * stitchingSeconds / max(writingSeconds, 1e-9)))
+        print(String(format: "          writer busy %.2f s, of which stitching %.3f s (%.1f%%), detection %.3f s (%.1f%%)",
+                     writingSeconds, stitchingSeconds, 100 * stitchingSeconds / max(writingSeconds, 1e-9),
+                     detectionSeconds, 100 * detectionSeconds / max(writingSeconds, 1e-9)))
     }
 
     static func get(_ url: String) async throws -> [UInt8] {
