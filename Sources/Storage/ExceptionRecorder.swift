@@ -20,14 +20,14 @@ struct ExceptionRecorder {
             let route = owners.route(detection)
             try db.cachedStatement(sql: """
                 INSERT INTO exception (id, class, category, severity, status, owner, sla_nanos, due_at_unix_nano, summary,
-                    service, tool, trace_id, span_id, dedupe_key, occurrences, opened_at_unix_nano, updated_at_unix_nano)
-                VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    service, tool, trace_id, span_id, dedupe_key, workflow_id, occurrences, opened_at_unix_nano, updated_at_unix_nano)
+                VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (id) DO NOTHING
                 """).execute(arguments: [
                     id, detection.exceptionClass, detection.category.rawValue, detection.severity.rawValue, route.owner,
                     Int64(bitPattern: route.slaNanos), Int64(bitPattern: now &+ route.slaNanos), detection.summary,
                     detection.service, detection.tool, Data(trigger.traceID.bytes), Data(trigger.spanID.bytes),
-                    detection.dedupeKey, detection.occurrences, Int64(bitPattern: now), Int64(bitPattern: now),
+                    detection.dedupeKey, workflow, detection.occurrences, Int64(bitPattern: now), Int64(bitPattern: now),
                 ])
             guard db.changesCount > 0 else { return (id, false) }
             try appendHistory(id, action: "opened", note: detection.summary, owner: route.owner)
@@ -52,15 +52,12 @@ struct ExceptionRecorder {
         return (id, false)
     }
 
-    /// The exception already filed for this pattern in the workflow, if any (found through the
-    /// workflow's traces: one index seek each).
+    /// The exception already filed for this pattern in the workflow, if any.
     static func filed(_ db: Database, dedupeKey: String, workflow: Int64) throws -> Row? {
         try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT exception.id, exception.status, exception.occurrences FROM workflow_trace
-            JOIN exception ON exception.trace_id = workflow_trace.trace_id AND exception.dedupe_key = ?
-            WHERE workflow_trace.workflow_id = ?
-            ORDER BY exception.opened_at_unix_nano, exception.id LIMIT 1
-            """), arguments: [dedupeKey, workflow])
+            SELECT id, status, occurrences FROM exception WHERE workflow_id = ? AND dedupe_key = ?
+            ORDER BY opened_at_unix_nano, id LIMIT 1
+            """), arguments: [workflow, dedupeKey])
     }
 
     func appendHistory(_ id: String, action: String, note: String, owner: String?, actor: String = "causeway") throws {

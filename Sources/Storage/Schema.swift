@@ -114,13 +114,14 @@ enum Schema {
                     trace_id BLOB NOT NULL,                -- the trigger span
                     span_id BLOB NOT NULL,
                     dedupe_key TEXT NOT NULL,              -- one exception per pattern per workflow
+                    workflow_id INTEGER NOT NULL,          -- kept in step by the writer, moved on merges
                     occurrences INTEGER NOT NULL,
                     opened_at_unix_nano INTEGER NOT NULL,
                     updated_at_unix_nano INTEGER NOT NULL,
                     first_action_at_unix_nano INTEGER,
                     resolved_at_unix_nano INTEGER
                 );
-                CREATE INDEX exception_by_trace ON exception (trace_id, dedupe_key);
+                CREATE INDEX exception_by_workflow ON exception (workflow_id, dedupe_key);
                 CREATE INDEX exception_by_opened ON exception (opened_at_unix_nano, id);
                 CREATE TABLE exception_history (
                     id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -13,7 +13,8 @@ extension TraceStore {
         _ db: Database, facts: [(trace: TraceID, detector: String, key: String)], workflows: Set<Int64>,
         stitcher: WorkflowStitcher<SQLiteWorkflowMembership>, now: UInt64
     ) throws -> [String] {
-        // Fact counts follow merges (cost: the absorbed workflow's keys), then take the new facts.
+        // Fact counts and exceptions follow merges (cost: the absorbed workflow's keys and
+        // exceptions), then the new facts are counted.
         for merge in stitcher.merges {
             try db.cachedStatement(sql: """
                 INSERT INTO fact_count (workflow_id, detector, key, count)
@@ -21,6 +22,7 @@ extension TraceStore {
                 ON CONFLICT (workflow_id, detector, key) DO UPDATE SET count = fact_count.count + excluded.count
                 """).execute(arguments: [merge.survivor, merge.absorbed])
             try db.cachedStatement(sql: "DELETE FROM fact_count WHERE workflow_id = ?").execute(arguments: [merge.absorbed])
+            try db.cachedStatement(sql: "UPDATE exception SET workflow_id = ? WHERE workflow_id = ?").execute(arguments: [merge.survivor, merge.absorbed])
         }
         var round = DetectionRound(db: db, store: self, now: now, settled: false)
         var newCounts: [DetectionRound.Item: Int] = [:]
