@@ -15,11 +15,14 @@ enum FactQueries {
                 AND detection_fact.detector = ? AND detection_fact.key = ?
             WHERE workflow_trace.workflow_id = ?
             ORDER BY detection_fact.start_time_unix_nano, detection_fact.trace_id, detection_fact.span_id
-            """), arguments: [detector, key, workflow]).compactMap { row in
-            guard let traceID = TraceID(data: row["trace_id"]), let spanID = SpanID(data: row["span_id"]) else { return nil }
-            return FactOccurrence(reference: SpanReference(traceID: traceID, spanID: spanID),
-                                  startTimeUnixNano: UInt64(bitPattern: row["start_time_unix_nano"]))
-        }
+            """), arguments: [detector, key, workflow]).compactMap(occurrence)
+    }
+
+    /// A row of (trace_id, span_id, start_time_unix_nano) as a fact occurrence.
+    static func occurrence(_ row: Row) -> FactOccurrence? {
+        guard let traceID = TraceID(data: row["trace_id"]), let spanID = SpanID(data: row["span_id"]) else { return nil }
+        return FactOccurrence(reference: SpanReference(traceID: traceID, spanID: spanID),
+                              startTimeUnixNano: UInt64(bitPattern: row["start_time_unix_nano"]))
     }
 
     /// The keys `detector` has facts for in one workflow.
@@ -43,11 +46,7 @@ enum FactQueries {
             WHERE workflow_trace.workflow_id = ?
             ORDER BY detection_fact.start_time_unix_nano, detection_fact.trace_id, detection_fact.span_id
             LIMIT 1 OFFSET ?
-            """), arguments: [detector, key, workflow, index]).flatMap { row in
-            guard let traceID = TraceID(data: row["trace_id"]), let spanID = SpanID(data: row["span_id"]) else { return nil }
-            return FactOccurrence(reference: SpanReference(traceID: traceID, spanID: spanID),
-                                  startTimeUnixNano: UInt64(bitPattern: row["start_time_unix_nano"]))
-        }
+            """), arguments: [detector, key, workflow, index]).flatMap(occurrence)
     }
 
     /// Whether any of `detectors` has a fact in the workflow.

@@ -12,6 +12,8 @@ import sys
 import time
 import urllib.request
 
+from checks import Checks
+
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
@@ -78,16 +80,8 @@ provider.force_flush()
 provider.shutdown()
 
 sent = memory.get_finished_spans()
-passed, failed = 0, 0
-
-
-def check(what, got, want):
-    global passed, failed
-    if got == want:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL [{mode}] {what}: got {got!r}, want {want!r}")
+checks = Checks(mode)
+check = checks.check
 
 
 def plain(value):
@@ -179,5 +173,4 @@ with urllib.request.urlopen(f"http://127.0.0.1:{api_port}/api/v1/spans/{producer
 consumer_trace, consumer_span = hex_ids(span_named("process refund"))
 check("backlinks of the producer", producer_path["linked_by"], [{"trace_id": consumer_trace, "span_id": consumer_span}])
 
-print(f"interop {mode}: {passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+sys.exit(checks.finish("interop"))

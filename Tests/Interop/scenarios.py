@@ -8,6 +8,8 @@ import sys
 import time
 import urllib.request
 
+from checks import Checks
+
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
@@ -113,16 +115,8 @@ for provider in providers:
     provider.force_flush()
     provider.shutdown()
 
-passed, failed = 0, 0
-
-
-def check(what, got, want):
-    global passed, failed
-    if got == want:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL [{mode}] {what}: got {got!r}, want {want!r}")
+checks = Checks(mode)
+check = checks.check
 
 
 def exceptions():
@@ -146,5 +140,4 @@ for name, (traces, expected) in scenarios.items():
               (detail["trace_id"], detail["span_id"]))
         check(f"{name}: history", [h["action"] for h in detail["history"]], ["opened"])
 
-print(f"scenarios {mode}: {passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+sys.exit(checks.finish("scenarios"))
