@@ -132,6 +132,26 @@ struct ExceptionQueueTests {
         }
     }
 
+    @Test("the causal path shown is the path as it is now: a late origin appears")
+    func lateOrigin() async throws {
+        try await TestServer.with(configure: Self.configure) { server in
+            // Both failures, but not the request's root span.
+            try await HTTP.export(server.otlpHTTP, .stub(service: "dispatch", spans: [CourierPickup.first[1]] + CourierPickup.second))
+            let id = try #require(try await HTTP.exceptions(server.api).first?["id"] as? String)
+            func path() async throws -> [[String: Any]] {
+                (try await HTTP.getJSON(server.api + "/api/v1/exceptions/\(id)")["causal_path"] as? [[String: Any]]) ?? []
+            }
+            let before = try await path()
+            #expect(before.first?["placeholder"] as? Bool == true)
+            #expect(before.first?["span_id"] as? String == SpanID.stub(1).hex)
+            try await HTTP.export(server.otlpHTTP, .stub(service: "dispatch", spans: [CourierPickup.first[0]]))
+            let after = try await path()
+            #expect(after.first?["placeholder"] as? Bool == false)
+            #expect(after.first?["name"] as? String == "POST /pickups")
+            #expect(after.count == before.count)
+        }
+    }
+
     @Test("failures that recover within their bounds open nothing")
     func recovered() async throws {
         try await TestServer.with { server in
