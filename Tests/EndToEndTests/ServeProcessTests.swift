@@ -42,3 +42,18 @@ struct ServeProcessTests {
         #expect(health.status == 200)
     }
 }
+
+@Suite("causeway serve with a configuration file")
+struct ServeConfigurationTests {
+    @Test("a bad key or value stops serve with a message naming the key and line")
+    func badConfiguration() throws {
+        let directory = URL(fileURLWithPath: temporaryDatabasePath()).deletingLastPathComponent()
+        let file = directory.appendingPathComponent("causeway.yaml")
+        try "detect:\n  stale_connector_data:\n    max_age: soon\n".write(to: file, atomically: true, encoding: .utf8)
+        let run = try CommandRun.causeway(["serve", "--config", file.path, "--db", directory.appendingPathComponent("c.db").path,
+                                           "--otlp-grpc", "127.0.0.1:0", "--otlp-http", "127.0.0.1:0", "--api", "127.0.0.1:0"])
+        #expect(run.status != 0)
+        #expect(run.stderr.contains("detect.stale_connector_data.max_age at line 3 must be a duration"), "\(run.stderr)")
+        #expect(!run.stdout.contains("listening"))
+    }
+}
