@@ -27,8 +27,8 @@ public struct CausalPath: Hashable, Sendable {
                 break
             }
             guard let cause = try Cause.of(node, in: lookup, excluding: visited) else {
-                cycleCut = node.span.parentSpanID == nil && !node.span.links.isEmpty
-                    && node.span.links.contains { SpanReference($0) != node.reference }
+                // Links were there, but every one led back onto the path (a self link is no cycle).
+                cycleCut = node.span.parentSpanID == nil && node.span.links.contains { SpanReference($0) != node.reference }
                 reversed.append(CausalHop(reference: current.reference, node: node, relation: .origin))
                 break
             }

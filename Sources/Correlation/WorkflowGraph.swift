@@ -16,21 +16,15 @@ public struct WorkflowGraph: SpanLookup, Sendable {
             ($0.span.startTimeUnixNano, $0.reference) < ($1.span.startTimeUnixNano, $1.reference)
         }
         index = Dictionary(uniqueKeysWithValues: self.nodes.enumerated().map { ($1.reference, $0) })
+        edges = self.nodes.flatMap(Self.edges(of:))
         var linkedBy: [SpanReference: [SpanReference]] = [:]
-        for node in self.nodes {
-            for link in node.span.links where !(linkedBy[SpanReference(link)]?.last == node.reference) {
-                linkedBy[SpanReference(link), default: []].append(node.reference)
-            }
-        }
+        for edge in edges where edge.kind == .link { linkedBy[edge.from, default: []].append(edge.to) }
         self.linkedBy = linkedBy
     }
 
     public func node(_ reference: SpanReference) -> CausalNode? {
         index[reference].map { nodes[$0] }
     }
-
-    /// Trace ids of the spans held, sorted.
-    public var traceIDs: [TraceID] { Set(nodes.map(\.span.traceID)).sorted() }
 
     /// An edge of the workflow: `from` caused `to` (a parent and its child, or a linked span and the span linking to it).
     public struct Edge: Hashable, Sendable {
@@ -44,18 +38,19 @@ public struct WorkflowGraph: SpanLookup, Sendable {
     }
 
     /// Every parent and link edge, in the order of `nodes`.
-    public var edges: [Edge] {
-        nodes.flatMap { node -> [Edge] in
-            var edges: [Edge] = []
-            if let parent = node.span.parentSpanID {
-                edges.append(Edge(kind: .parent, from: SpanReference(traceID: node.span.traceID, spanID: parent), to: node.reference))
-            }
-            var seen: Set<SpanReference> = []
-            for link in node.span.links where seen.insert(SpanReference(link)).inserted {
-                edges.append(Edge(kind: .link, from: SpanReference(link), to: node.reference))
-            }
-            return edges
+    public let edges: [Edge]
+
+    /// A node's parent edge and its link edges (a link repeated on one span counts once).
+    static func edges(of node: CausalNode) -> [Edge] {
+        var edges: [Edge] = []
+        if let parent = node.span.parentSpanID {
+            edges.append(Edge(kind: .parent, from: SpanReference(traceID: node.span.traceID, spanID: parent), to: node.reference))
         }
+        var seen: Set<SpanReference> = []
+        for link in node.span.links where seen.insert(SpanReference(link)).inserted {
+            edges.append(Edge(kind: .link, from: SpanReference(link), to: node.reference))
+        }
+        return edges
     }
 
     /// Spans referenced (as a parent or a link target) that have not arrived, with the spans

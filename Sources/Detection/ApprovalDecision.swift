@@ -21,10 +21,12 @@ public struct ApprovalDecision: Sendable, Equatable {
                 approver: event.attributes["approval.approver"]?.stringValue))
         }
         if let decision = span.attributes["approval.decision"]?.stringValue?.lowercased(), decision == "granted" || decision == "denied" {
+            // On a gate step the tool attributes name what is approved; on a tool call they name the call itself.
+            let names = ToolCall(span) == nil
             decisions.append(ApprovalDecision(
                 granted: decision == "granted", timeUnixNano: span.startTimeUnixNano, onSpan: true,
-                toolCallID: span.attributes["gen_ai.tool.call.id"]?.stringValue.flatMap { ToolCall(span) == nil ? $0 : nil },
-                toolName: ToolCall(span) == nil ? span.attributes["gen_ai.tool.name"]?.stringValue : nil,
+                toolCallID: names ? span.attributes["gen_ai.tool.call.id"]?.stringValue : nil,
+                toolName: names ? span.attributes["gen_ai.tool.name"]?.stringValue : nil,
                 approver: span.attributes["approval.approver"]?.stringValue))
         }
         return decisions

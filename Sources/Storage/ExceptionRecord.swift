@@ -20,6 +20,10 @@ public struct ExceptionRecord: Sendable, Equatable {
     /// The span that triggered it.
     public var trigger: SpanReference
     public var dedupeKey: String
+    /// The workflow it was found in (moved along when workflows merge), and that workflow's id
+    /// as the API shows it (`wf_…`).
+    public var workflowID: Int64
+    public var workflowName: String?
     public var occurrences: Int
     public var openedAtUnixNano: UInt64
     public var updatedAtUnixNano: UInt64
@@ -31,6 +35,12 @@ public struct ExceptionRecord: Sendable, Equatable {
         if let resolved = resolvedAtUnixNano { return resolved > dueAtUnixNano }
         return status.isActive && now > dueAtUnixNano
     }
+
+    /// Selects exception rows with the key that names their workflow, as `init(row:)` reads them.
+    static let selection = """
+        SELECT exception.*, workflow.key_trace_id AS workflow_key
+        FROM exception LEFT JOIN workflow ON workflow.id = exception.workflow_id
+        """
 
     init(row: Row) throws {
         guard let traceID = TraceID(data: row["trace_id"]), let spanID = SpanID(data: row["span_id"]),
@@ -50,6 +60,8 @@ public struct ExceptionRecord: Sendable, Equatable {
         tool = row["tool"]
         trigger = SpanReference(traceID: traceID, spanID: spanID)
         dedupeKey = row["dedupe_key"]
+        workflowID = row["workflow_id"]
+        workflowName = TraceID(data: row["workflow_key"]).map { "wf_" + $0.hex }
         occurrences = row["occurrences"]
         openedAtUnixNano = UInt64(bitPattern: row["opened_at_unix_nano"])
         updatedAtUnixNano = UInt64(bitPattern: row["updated_at_unix_nano"])
@@ -81,7 +93,6 @@ public struct ToolReceipt: Sendable, Equatable {
 public struct ExceptionDetail: Sendable {
     public var record: ExceptionRecord
     public var history: [ExceptionHistoryEntry]
-    public var workflow: WorkflowRecord?
     public var causalPath: CausalPath?
     public var toolReceipts: [ToolReceipt]
 }

@@ -35,10 +35,7 @@ struct SQLiteDetectionContext: DetectionContext {
         try Row.fetchAll(db.cachedStatement(sql: SpanQueries.columns + """
              JOIN workflow_trace ON workflow_trace.trace_id = span.trace_id
             WHERE workflow_trace.workflow_id = ? AND span.name = ? AND span.start_time_unix_nano > ?
-            """), arguments: [workflow, name, Int64(bitPattern: start)]).map { row in
-            let stored = try StoredSpan(row: row)
-            return CausalNode(span: stored.span, service: stored.resource.serviceName)
-        }
+            """), arguments: [workflow, name, Int64(bitPattern: start)]).map { try StoredSpan(row: $0).causalNode }
     }
 
     func node(_ reference: SpanReference) throws -> CausalNode? {

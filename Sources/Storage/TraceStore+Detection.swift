@@ -38,13 +38,14 @@ extension TraceStore {
                 """).execute(arguments: [item.workflow, item.detector, item.key, count])
         }
         let survivors = Set(stitcher.merges.map(\.survivor))
+        let active = workflows.union(survivors)
         for survivor in survivors {
             for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT detector, key FROM fact_count WHERE workflow_id = ?"), arguments: [survivor]) {
                 round.touch(survivor, row["detector"], row["key"])
             }
         }
         for detector in detectors where detector.judgesOnEveryRound {
-            for workflow in workflows.union(survivors) {
+            for workflow in active {
                 for key in try FactQueries.keys(db, workflow: workflow, detector: detector.name) { round.touch(workflow, detector.name, key) }
             }
         }
@@ -55,7 +56,7 @@ extension TraceStore {
             try db.cachedStatement(sql: "DELETE FROM workflow_settle WHERE workflow_id = ?").execute(arguments: [merge.absorbed])
         }
         let settling = detectors.filter(\.settles).map(\.name)
-        for workflow in workflows.union(survivors) where try FactQueries.hasFacts(db, workflow: workflow, detectors: settling) {
+        for workflow in active where try FactQueries.hasFacts(db, workflow: workflow, detectors: settling) {
             try db.cachedStatement(sql: """
                 INSERT INTO workflow_settle (workflow_id, due_at_unix_nano) VALUES (?, ?)
                 ON CONFLICT (workflow_id) DO UPDATE SET due_at_unix_nano = excluded.due_at_unix_nano

@@ -32,25 +32,25 @@ extension TraceStore {
             var conditions: [String] = []
             var arguments: StatementArguments = []
             if let status = filter.status {
-                conditions.append("status = ?")
+                conditions.append("exception.status = ?")
                 arguments += [status.rawValue]
             }
             if let exceptionClass = filter.exceptionClass {
-                conditions.append("class = ?")
+                conditions.append("exception.class = ?")
                 arguments += [exceptionClass]
             }
             if let owner = filter.owner {
-                conditions.append("owner = ?")
+                conditions.append("exception.owner = ?")
                 arguments += [owner]
             }
             if let cursor {
-                conditions.append("(opened_at_unix_nano < ? OR (opened_at_unix_nano = ? AND id < ?))")
+                conditions.append("(exception.opened_at_unix_nano < ? OR (exception.opened_at_unix_nano = ? AND exception.id < ?))")
                 arguments += [Int64(bitPattern: cursor.openedAtUnixNano), Int64(bitPattern: cursor.openedAtUnixNano), cursor.id]
             }
             let clause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
             arguments += [limit + 1]
             let rows = try Row.fetchAll(db, sql: """
-                SELECT * FROM exception \(clause) ORDER BY opened_at_unix_nano DESC, id DESC LIMIT ?
+                \(ExceptionRecord.selection) \(clause) ORDER BY exception.opened_at_unix_nano DESC, exception.id DESC LIMIT ?
                 """, arguments: arguments)
             let items = try rows.prefix(limit).map(ExceptionRecord.init(row:))
             let next = rows.count > limit ? items.last.map { ExceptionCursor(openedAtUnixNano: $0.openedAtUnixNano, id: $0.id) } : nil
@@ -61,7 +61,7 @@ extension TraceStore {
     /// One exception with its history, workflow, causal path as it is now, and tool receipts.
     public func exception(id: String) async throws -> ExceptionDetail? {
         try await read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM exception WHERE id = ?", arguments: [id]) else { return nil }
+            guard let row = try Row.fetchOne(db, sql: ExceptionRecord.selection + " WHERE exception.id = ?", arguments: [id]) else { return nil }
             let record = try ExceptionRecord(row: row)
             let history = try Row.fetchAll(db, sql: """
                 SELECT * FROM exception_history WHERE exception_id = ? ORDER BY id
@@ -70,14 +70,13 @@ extension TraceStore {
                                       note: row["note"], owner: row["owner"])
             }
             let lookup = SQLiteSpanLookup(db: db)
-            let workflow = try SQLiteWorkflowMembership.workflow(containing: record.trigger.traceID, db)
             let path = try CausalPath.to(record.trigger, in: lookup)
             // Receipts: the attempts the pattern counted, then the tool calls on the path.
             var references: [SpanReference] = []
-            if let workflow, let separator = record.dedupeKey.firstIndex(of: "\u{1F}") {
+            if let separator = record.dedupeKey.firstIndex(of: "\u{1F}") {
                 let detector = String(record.dedupeKey[..<separator])
                 let key = String(record.dedupeKey[record.dedupeKey.index(after: separator)...])
-                references += try FactQueries.facts(db, workflow: workflow.id, detector: detector, key: key).map(\.reference)
+                references += try FactQueries.facts(db, workflow: record.workflowID, detector: detector, key: key).map(\.reference)
             }
             references += path?.hops.map(\.reference) ?? []
             var seen: Set<SpanReference> = []
@@ -89,14 +88,14 @@ extension TraceStore {
                                             errorType: failure?.type, startTimeUnixNano: node.span.startTimeUnixNano))
             }
             receipts.sort { ($0.startTimeUnixNano, $0.reference) < ($1.startTimeUnixNano, $1.reference) }
-            return ExceptionDetail(record: record, history: history, workflow: workflow, causalPath: path, toolReceipts: receipts)
+            return ExceptionDetail(record: record, history: history, causalPath: path, toolReceipts: receipts)
         }
     }
 
-    /// Applies a reviewer's action and appends it to the history; returns the exception as it now is.
-    public func apply(_ action: ExceptionAction, to id: String, actor: String, owner: String?, note: String, at now: UInt64) async throws -> ExceptionRecord {
+    /// Applies a reviewer's action and appends it to the history.
+    public func apply(_ action: ExceptionAction, to id: String, actor: String, owner: String?, note: String, at now: UInt64) async throws {
         try await write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM exception WHERE id = ?", arguments: [id]) else {
+            guard let row = try Row.fetchOne(db, sql: ExceptionRecord.selection + " WHERE exception.id = ?", arguments: [id]) else {
                 throw ExceptionActionError.notFound(id)
             }
             let record = try ExceptionRecord(row: row)
@@ -116,7 +115,6 @@ extension TraceStore {
                 """, arguments: [next.rawValue, newOwner, Int64(bitPattern: now), Int64(bitPattern: now), resolvedAt, id])
             try ExceptionRecorder(db: db, owners: self.owners, now: now)
                 .appendHistory(id, action: action.historyName, note: note, owner: newOwner == record.owner ? nil : newOwner, actor: actor)
-            return try ExceptionRecord(row: try Row.fetchOne(db, sql: "SELECT * FROM exception WHERE id = ?", arguments: [id])!)
         }
     }
 }

@@ -39,10 +39,6 @@ extension TraceStore {
     }
 
     /// The spans that link to `reference` (backlinks: a producer's consumers), sorted.
-    public func linkedBy(_ reference: SpanReference) async throws -> [SpanReference] {
-        try await read { db in try Self.linkedBy(reference, db) }
-    }
-
     static func linkedBy(_ reference: SpanReference, _ db: Database) throws -> [SpanReference] {
         try Row.fetchAll(db.cachedStatement(sql: """
             SELECT DISTINCT trace_id, span_id FROM span_link WHERE linked_trace_id = ? AND linked_span_id = ?
@@ -59,13 +55,6 @@ struct SQLiteSpanLookup: SpanLookup {
     let db: Database
 
     func node(_ reference: SpanReference) throws -> CausalNode? {
-        try SpanQueries.span(db, reference).map { CausalNode(span: $0.span, service: $0.resource.serviceName) }
-    }
-}
-
-extension TraceStore {
-    /// The id (`wf_…`) of the workflow holding `trace`, if any.
-    public func workflowName(containing trace: TraceID) async throws -> String? {
-        try await read { db in try SQLiteWorkflowMembership.workflow(containing: trace, db)?.name }
+        try SpanQueries.span(db, reference)?.causalNode
     }
 }

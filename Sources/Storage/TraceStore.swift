@@ -159,9 +159,8 @@ public final class TraceStore: Sendable {
                 try stitcher.membership.recordActivity(workflow: workflow, newSpans: count)
             }
             let stitching = clock.now - started
-            let workflowsWithNewSpans = Set(newSpansByTrace.keys.compactMap { stitcher.workflow(of: $0)?.id })
             let detecting = clock.now
-            let opened = try self.detect(db, facts: facts, workflows: workflowsWithNewSpans, stitcher: stitcher, now: receivedAt)
+            let opened = try self.detect(db, facts: facts, workflows: Set(newSpansByWorkflow.keys), stitcher: stitcher, now: receivedAt)
             return Recorded(inserted: inserted, stitching: stitching, detection: clock.now - detecting, opened: opened)
         }
     }

@@ -14,6 +14,16 @@ public struct JSONWriter: Sendable {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
+    /// `[…]`: each item written by `element`, commas between.
+    public mutating func array<C: Collection>(_ items: C, _ element: (inout JSONWriter, C.Element) -> Void) {
+        bytes.append(UInt8(ascii: "["))
+        for (index, item) in items.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            element(&self, item)
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
     /// Text already in JSON form (a number as parsed), appended as is.
     public mutating func rawText(_ text: String) {
         bytes.append(contentsOf: text.utf8)

@@ -42,11 +42,6 @@ extension CausalHop {
 
     /// A JSON array of hops.
     static func writeAPIJSON(_ hops: [CausalHop], to writer: inout JSONWriter) {
-        writer.byte(UInt8(ascii: "["))
-        for (index, hop) in hops.enumerated() {
-            if index > 0 { writer.byte(UInt8(ascii: ",")) }
-            hop.writeAPIJSON(to: &writer)
-        }
-        writer.byte(UInt8(ascii: "]"))
+        writer.array(hops) { $1.writeAPIJSON(to: &$0) }
     }
 }

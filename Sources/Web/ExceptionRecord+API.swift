@@ -5,7 +5,7 @@ import TraceModel
 /// An exception as the API returns it (the contract's shape, DESIGN.md §1).
 extension ExceptionRecord {
     /// The fields every listing shows; `more` appends members before the object closes.
-    func writeAPIJSON(to writer: inout JSONWriter, workflowID: String?, now: UInt64, more: (inout JSONWriter) -> Void = { _ in }) {
+    func writeAPIJSON(to writer: inout JSONWriter, now: UInt64, more: (inout JSONWriter) -> Void = { _ in }) {
         writer.raw("{\"id\":")
         writer.string(id)
         writer.key("class")
@@ -44,7 +44,7 @@ extension ExceptionRecord {
         writer.key("span_id")
         writer.string(trigger.spanID.hex)
         writer.key("workflow_id")
-        if let workflowID { writer.string(workflowID) } else { writer.raw("null") }
+        if let workflowName { writer.string(workflowName) } else { writer.raw("null") }
         writer.key("occurrences")
         writer.number(occurrences)
         more(&writer)
@@ -54,12 +54,11 @@ extension ExceptionRecord {
 
 extension ExceptionDetail {
     func writeAPIJSON(to writer: inout JSONWriter, now: UInt64) {
-        record.writeAPIJSON(to: &writer, workflowID: workflow?.name, now: now) { writer in
+        record.writeAPIJSON(to: &writer, now: now) { writer in
             writer.key("causal_path")
             CausalHop.writeAPIJSON(causalPath?.hops ?? [], to: &writer)
-            writer.raw(",\"tool_receipts\":[")
-            for (index, receipt) in toolReceipts.enumerated() {
-                if index > 0 { writer.byte(UInt8(ascii: ",")) }
+            writer.key("tool_receipts")
+            writer.array(toolReceipts) { writer, receipt in
                 writer.raw("{\"trace_id\":")
                 writer.string(receipt.reference.traceID.hex)
                 writer.key("span_id")
@@ -76,9 +75,8 @@ extension ExceptionDetail {
                 writer.string(RFC3339.format(unixNano: receipt.startTimeUnixNano))
                 writer.byte(UInt8(ascii: "}"))
             }
-            writer.raw("],\"history\":[")
-            for (index, entry) in history.enumerated() {
-                if index > 0 { writer.byte(UInt8(ascii: ",")) }
+            writer.key("history")
+            writer.array(history) { writer, entry in
                 writer.raw("{\"at\":")
                 writer.string(RFC3339.format(unixNano: entry.atUnixNano))
                 writer.key("actor")
@@ -91,7 +89,6 @@ extension ExceptionDetail {
                 if let owner = entry.owner { writer.string(owner) } else { writer.raw("null") }
                 writer.byte(UInt8(ascii: "}"))
             }
-            writer.byte(UInt8(ascii: "]"))
         }
     }
 }

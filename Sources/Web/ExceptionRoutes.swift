@@ -43,8 +43,7 @@ enum ExceptionRoutes {
             writer.raw("{\"exceptions\":[")
             for (index, record) in page.items.enumerated() {
                 if index > 0 { writer.byte(UInt8(ascii: ",")) }
-                let workflow = try await store.workflowName(containing: record.trigger.traceID)
-                record.writeAPIJSON(to: &writer, workflowID: workflow, now: timestamp)
+                record.writeAPIJSON(to: &writer, now: timestamp)
             }
             writer.raw("],\"next_cursor\":")
             if let next = page.next { writer.string(next.text) } else { writer.raw("null") }
@@ -76,7 +75,7 @@ enum ExceptionRoutes {
                 return APIError.badRequest("invalid_action", "action is one of ack, assign, resolve, dismiss, reopen").response
             }
             do {
-                _ = try await store.apply(action, to: id, actor: text("actor") ?? "anonymous", owner: text("owner"), note: text("note") ?? "", at: now())
+                try await store.apply(action, to: id, actor: text("actor") ?? "anonymous", owner: text("owner"), note: text("note") ?? "", at: now())
             } catch let error as ExceptionActionError {
                 switch error {
                 case .notFound:

@@ -12,11 +12,6 @@ extension SpanReference {
     }
 
     static func writeAPIJSON(_ references: [SpanReference], to writer: inout JSONWriter) {
-        writer.byte(UInt8(ascii: "["))
-        for (index, reference) in references.enumerated() {
-            if index > 0 { writer.byte(UInt8(ascii: ",")) }
-            reference.writeAPIJSON(to: &writer)
-        }
-        writer.byte(UInt8(ascii: "]"))
+        writer.array(references) { $1.writeAPIJSON(to: &$0) }
     }
 }

@@ -10,8 +10,7 @@ struct TraceWorkflowView {
     var workflow: StoredWorkflow
 
     func json() -> [UInt8] {
-        let graph = WorkflowGraph(nodes: workflow.spans.map { CausalNode(span: $0.span, service: $0.resource.serviceName) })
-        let stored = Dictionary(workflow.spans.map { (SpanReference($0.span), $0) }, uniquingKeysWith: { first, _ in first })
+        let graph = WorkflowGraph(nodes: workflow.spans.map(\.causalNode))
         var writer = JSONWriter(capacity: 1536 * max(1, workflow.spans.count))
         writer.raw("{\"workflow_id\":")
         writer.string(workflow.record.name)
@@ -20,11 +19,10 @@ struct TraceWorkflowView {
         writer.key("span_count")
         writer.number(graph.nodes.count)
 
-        writer.raw(",\"traces\":[")
+        writer.key("traces")
         let byTrace = Dictionary(grouping: graph.nodes, by: \.span.traceID)
-        for (index, traceID) in workflow.traceIDs.enumerated() {
+        writer.array(workflow.traceIDs) { writer, traceID in
             let nodes = byTrace[traceID] ?? []
-            if index > 0 { writer.byte(UInt8(ascii: ",")) }
             writer.raw("{\"trace_id\":")
             writer.string(traceID.hex)
             writer.key("span_count")
@@ -36,29 +34,19 @@ struct TraceWorkflowView {
             writer.key("end_time")
             if let end = nodes.map(\.span.endTimeUnixNano).max() { writer.string(RFC3339.format(unixNano: end)) } else { writer.raw("null") }
             writer.key("services")
-            writer.byte(UInt8(ascii: "["))
-            for (serviceIndex, service) in Set(nodes.map(\.service)).sorted().enumerated() {
-                if serviceIndex > 0 { writer.byte(UInt8(ascii: ",")) }
-                writer.string(service)
-            }
-            writer.byte(UInt8(ascii: "]"))
+            writer.array(Set(nodes.map(\.service)).sorted()) { $0.string($1) }
             writer.key("root_span_ids")
-            writer.byte(UInt8(ascii: "["))
             let roots = nodes.filter { node in
                 guard let parent = node.span.parentSpanID else { return true }
                 return graph.node(SpanReference(traceID: traceID, spanID: parent)) == nil
             }
-            for (rootIndex, root) in roots.enumerated() {
-                if rootIndex > 0 { writer.byte(UInt8(ascii: ",")) }
-                writer.string(root.span.spanID.hex)
-            }
-            writer.raw("]}")
+            writer.array(roots) { $0.string($1.span.spanID.hex) }
+            writer.byte(UInt8(ascii: "}"))
         }
 
-        writer.raw("],\"spans\":[")
-        for (index, node) in graph.nodes.enumerated() {
-            guard let span = stored[node.reference] else { continue }
-            if index > 0 { writer.byte(UInt8(ascii: ",")) }
+        writer.key("spans")
+        writer.array(workflow.spans) { writer, span in
+            let node = span.causalNode
             span.writeAPIJSON(to: &writer) { writer in
                 writer.key("cause")
                 Self.writeCause(graph.cause(of: node), graph: graph, to: &writer)
@@ -67,9 +55,8 @@ struct TraceWorkflowView {
             }
         }
 
-        writer.raw("],\"edges\":[")
-        for (index, edge) in graph.edges.enumerated() {
-            if index > 0 { writer.byte(UInt8(ascii: ",")) }
+        writer.key("edges")
+        writer.array(graph.edges) { writer, edge in
             writer.raw("{\"type\":")
             writer.string(edge.kind.rawValue)
             writer.key("from")
@@ -81,9 +68,8 @@ struct TraceWorkflowView {
             writer.byte(UInt8(ascii: "}"))
         }
 
-        writer.raw("],\"placeholders\":[")
-        for (index, placeholder) in graph.placeholders.enumerated() {
-            if index > 0 { writer.byte(UInt8(ascii: ",")) }
+        writer.key("placeholders")
+        writer.array(graph.placeholders) { writer, placeholder in
             writer.raw("{\"trace_id\":")
             writer.string(placeholder.reference.traceID.hex)
             writer.key("span_id")
@@ -92,7 +78,7 @@ struct TraceWorkflowView {
             SpanReference.writeAPIJSON(placeholder.referencedBy, to: &writer)
             writer.byte(UInt8(ascii: "}"))
         }
-        writer.raw("]}")
+        writer.byte(UInt8(ascii: "}"))
         return writer.bytes
     }
 

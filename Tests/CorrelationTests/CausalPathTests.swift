@@ -9,10 +9,6 @@ struct CausalPathTests {
         WorkflowGraph(nodes: spans.map { CausalNode(span: $0, service: service) })
     }
 
-    static func ids(_ path: CausalPath) -> [String] {
-        path.hops.map { "\($0.reference.traceID == TraceID.stub(1) ? "" : $0.reference.traceID.hex.suffix(3) + ":")\($0.reference.spanID.hex.suffix(2)) \($0.relation.rawValue)" }
-    }
-
     @Test("the path walks parents inside a trace and links at trace roots, origin first")
     func acrossTraces() throws {
         let graph = WorkflowGraph(nodes: WorkflowFixture.spans.map { CausalNode(span: $0.span, service: $0.service) })
