@@ -8,10 +8,11 @@ extension CausewayConfiguration {
         try detect.onlyKeys(["enabled", "repeat_failure", "stale_connector_data", "approval", "unresolved_failure", "rules"])
         if let enabled = try detect.bool("enabled") { configuration.enabled = enabled }
         if let section = try detect.section("repeat_failure") {
-            try section.onlyKeys(["max_attempts", "non_transient_max_attempts", "transient_error_types"])
+            try section.onlyKeys(["max_attempts", "non_transient_max_attempts", "transient_error_types", "generic_error_types"])
             if let value = try section.positiveInt("max_attempts") { configuration.maxAttempts = value }
             if let value = try section.positiveInt("non_transient_max_attempts") { configuration.nonTransientMaxAttempts = value }
             if let value = try section.stringList("transient_error_types") { configuration.transientErrorTypes = value }
+            if let value = try section.stringList("generic_error_types") { configuration.genericErrorTypes = value }
         }
         if let section = try detect.section("stale_connector_data") {
             try section.onlyKeys(["max_age", "stale_reads_before_escalation", "max_age_by_connector"])

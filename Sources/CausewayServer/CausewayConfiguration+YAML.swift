@@ -14,7 +14,7 @@ extension CausewayConfiguration {
         var configuration = base
         guard let root else { return configuration }
         let top = try YAMLSection(root, path: "")
-        try top.onlyKeys(["storage", "listen", "ingest", "detect", "owners"])
+        try top.onlyKeys(["storage", "listen", "ingest", "stitch", "detect", "owners"])
         if let storage = try top.section("storage") {
             try storage.onlyKeys(["path"])
             if let path = try storage.string("path") { configuration.databasePath = path }
@@ -30,6 +30,10 @@ extension CausewayConfiguration {
             if let value = try ingest.positiveInt("max_body_bytes") { configuration.ingestLimits.maxBodyBytes = value }
             if let value = try ingest.positiveInt("max_concurrent_exports") { configuration.ingestLimits.maxConcurrentExports = value }
             if let value = try ingest.positiveInt("max_queued_spans") { configuration.maxQueuedSpans = value }
+        }
+        if let stitch = try top.section("stitch") {
+            try stitch.onlyKeys(["correlation_attributes"])
+            if let value = try stitch.stringList("correlation_attributes") { configuration.correlationAttributes = value }
         }
         if let detect = try top.section("detect") {
             try readDetect(detect, into: &configuration.detection)

@@ -20,6 +20,9 @@ public struct CausewayConfiguration: Sendable, Equatable {
     public var maxQueuedSpans: Int
     /// What the detectors look for. YAML `detect`; defaults in `DetectionConfiguration.default`.
     public var detection: DetectionConfiguration
+    /// Span attributes whose shared value joins traces into one workflow, for runtimes that
+    /// export no links. YAML `stitch.correlation_attributes`; default none.
+    public var correlationAttributes: [String]
     /// Who owns what is detected. YAML `owners` (first match wins); default: everything to
     /// `ops-triage` with a 24 h SLA.
     public var owners: OwnerRouting
@@ -32,8 +35,10 @@ public struct CausewayConfiguration: Sendable, Equatable {
         ingestLimits: IngestLimits = .default,
         maxQueuedSpans: Int = 65_536,
         detection: DetectionConfiguration = .default,
+        correlationAttributes: [String] = [],
         owners: OwnerRouting = .default
     ) {
+        self.correlationAttributes = correlationAttributes
         self.detection = detection
         self.owners = owners
         self.databasePath = databasePath

@@ -29,7 +29,8 @@ public final class CausewayServer: Sendable {
         onListening: @escaping @Sendable ([BoundListener]) -> Void = { _ in }
     ) throws {
         self.configuration = configuration
-        store = try TraceStore(path: configuration.databasePath, detection: configuration.detection, owners: configuration.owners)
+        store = try TraceStore(path: configuration.databasePath, detection: configuration.detection, owners: configuration.owners,
+                               correlationAttributes: configuration.correlationAttributes)
         writer = SpanWriter(store: store, maxQueuedSpans: configuration.maxQueuedSpans, clock: clock, logger: logger)
         let settleTimer = SettleTimer(store: store, clock: clock, logger: logger)
         exportHandler = ExportHandler(

@@ -72,9 +72,12 @@ public struct ApprovalRequiredDetector: Detector {
             let reference = approval.reference
             let isOwn = reference == SpanReference(span)
             let isAncestor = ancestors.contains(reference)
-            let isEarlierSibling = !isOwn && approval.span.traceID == span.traceID && span.parentSpanID != nil
-                && approval.span.parentSpanID == span.parentSpanID && approval.span.startTimeUnixNano <= span.startTimeUnixNano
-            guard isOwn || isAncestor || isEarlierSibling else { continue }
+            // A gate step: an earlier span under the call's parent or under any other ancestor
+            // (frameworks nest the call 2–4 levels under the run that holds the gate).
+            let isEarlierGate = !isOwn && approval.span.parentSpanID.map {
+                ancestors.contains(SpanReference(traceID: approval.span.traceID, spanID: $0))
+            } == true && approval.span.startTimeUnixNano <= span.startTimeUnixNano
+            guard isOwn || isAncestor || isEarlierGate else { continue }
             for decision in ApprovalDecision.decisions(in: approval.span) where decision.applies(to: call) {
                 // On an ancestor or a sibling an event must come before the call started.
                 if !isOwn, !decision.onSpan, decision.timeUnixNano > span.startTimeUnixNano { continue }

@@ -15,9 +15,15 @@ public struct Detection: Sendable, Equatable {
     public var occurrences: Int
     public var service: String
     public var tool: String?
+    /// The dedupe key of an open exception in the workflow this one belongs to (an
+    /// `unresolved_failure` of a signature already filed as `repeat_failure`): it is folded into
+    /// that item as an occurrence and a history line instead of opening a second one.
+    public var foldsInto: String?
 
     public init(exceptionClass: String, category: ExceptionCategory, severity: ExceptionSeverity, summary: String,
-                trigger: SpanReference?, dedupeKey: String, occurrences: Int, service: String, tool: String?) {
+                trigger: SpanReference?, dedupeKey: String, occurrences: Int, service: String, tool: String?,
+                foldsInto: String? = nil) {
+        self.foldsInto = foldsInto
         self.exceptionClass = exceptionClass
         self.category = category
         self.severity = severity

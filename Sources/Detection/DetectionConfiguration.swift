@@ -9,6 +9,11 @@ public struct DetectionConfiguration: Sendable, Equatable {
     /// `detect.repeat_failure.transient_error_types`: failure types a retry may fix (matched
     /// case-insensitively, as a substring: `TimeoutError` is a `timeout`).
     public var transientErrorTypes: [String]
+    /// `detect.repeat_failure.generic_error_types`: wrapper types that say nothing of the cause
+    /// (pydantic-ai `ToolRetryError`, MCP `tool_error`, GenAI `_OTHER`); a failure of such a type
+    /// is typed from its message or status description instead (matched case-insensitively
+    /// against the type's last dotted component).
+    public var genericErrorTypes: [String]
     /// `detect.stale_connector_data.max_age` (default 15 minutes), in nanoseconds.
     public var maxDataAgeNanos: UInt64
     /// `detect.stale_connector_data.max_age_by_connector`, in nanoseconds.
@@ -28,6 +33,7 @@ public struct DetectionConfiguration: Sendable, Equatable {
         maxAttempts: Int = 3,
         nonTransientMaxAttempts: Int = 2,
         transientErrorTypes: [String] = ["timeout", "rate_limited", "429", "503", "504", "unavailable"],
+        genericErrorTypes: [String] = ["ToolRetryError", "ToolFailedError", "tool_error", "_OTHER", "error"],
         maxDataAgeNanos: UInt64 = 15 * 60 * 1_000_000_000,
         maxDataAgeByConnector: [String: UInt64] = [:],
         staleReadsBeforeEscalation: Int = 2,
@@ -41,6 +47,7 @@ public struct DetectionConfiguration: Sendable, Equatable {
         self.maxAttempts = maxAttempts
         self.nonTransientMaxAttempts = nonTransientMaxAttempts
         self.transientErrorTypes = transientErrorTypes
+        self.genericErrorTypes = genericErrorTypes
         self.maxDataAgeNanos = maxDataAgeNanos
         self.maxDataAgeByConnector = maxDataAgeByConnector
         self.staleReadsBeforeEscalation = staleReadsBeforeEscalation
@@ -48,12 +55,6 @@ public struct DetectionConfiguration: Sendable, Equatable {
     }
 
     public static let `default` = DetectionConfiguration()
-
-    /// Whether a failure of `type` is one a retry may fix.
-    public func isTransient(_ type: String) -> Bool {
-        let lowered = type.lowercased()
-        return transientErrorTypes.contains { lowered.contains($0.lowercased()) }
-    }
 }
 
 /// A custom rule (YAML `detect.rules[]`): a numeric attribute below or above a threshold, or an

@@ -12,6 +12,10 @@ public protocol Detector: Sendable {
     var judgesOnEveryRound: Bool { get }
     /// Judged again, with `settled` true, once its workflow has gone quiet (`settle_after`).
     var settles: Bool { get }
+    /// Its facts are failures, counted once at the deepest failed span: the writer drops the
+    /// facts of a span as soon as one of its children is known to have failed (a wrapper or a
+    /// re-raise of the child's error, DESIGN.md §6).
+    var countsFailures: Bool { get }
     /// The keys this span counts towards (empty for most spans).
     func facts(of span: Span, service: String) -> [String]
     /// The keys to judge when `key` got a new fact (usually just `key`).
@@ -23,6 +27,7 @@ public protocol Detector: Sendable {
 extension Detector {
     public var judgesOnEveryRound: Bool { false }
     public var settles: Bool { false }
+    public var countsFailures: Bool { false }
 
     public func keysToJudge(touched key: String, in context: some DetectionContext) throws -> [String] { [key] }
 }
@@ -39,6 +44,8 @@ public protocol DetectionContext: SpanLookup {
     func fact(_ key: String, at index: Int) throws -> FactOccurrence?
     /// Whether the workflow already has an exception for this pattern (then its trigger is settled).
     func isFiled(_ dedupeKey: String) throws -> Bool
+    /// Whether the workflow has an open or acknowledged exception for this pattern.
+    func isActive(_ dedupeKey: String) throws -> Bool
     /// The workflow's spans called `name` that started after `start` (without their links).
     func spans(named name: String, startingAfter start: UInt64) throws -> [CausalNode]
     /// The workflow has gone quiet (no new span for `settle_after`).
@@ -98,7 +105,7 @@ extension DetectionConfiguration {
         guard enabled else { return [] }
         return [
             RepeatFailureDetector(configuration: self), StaleConnectorDataDetector(configuration: self),
-            ApprovalRequiredDetector(configuration: self), UnresolvedFailureDetector(),
+            ApprovalRequiredDetector(configuration: self), UnresolvedFailureDetector(configuration: self),
         ] + rules.map { AttributeRuleDetector(rule: $0) }
     }
 }

@@ -1,18 +1,57 @@
 import TraceModel
 
-/// A failed span (status ERROR) and its type: `error.type`, else the `exception` event's
-/// `exception.type`, else `error`.
+/// A failed span and its type. A span failed when its status is ERROR, or when it is a tool call
+/// whose output says it handled an error (an OpenInference TOOL span with status OK whose
+/// `output.value` JSON says `"status": "error"`, as LangChain's `ToolMessage` does). A pause for a
+/// human (LangGraph `GraphInterrupt`, a deferred call) is not a failure.
+///
+/// The type is the first specific one of `error.type` and the `exception` events'
+/// `exception.type`; a wrapper type (`generic_error_types`) says nothing, so the type then comes
+/// from the message (exception message, status description, handled output): a transient type it
+/// speaks of ("timed out" → `timeout`), else a type it starts with (`KeyError: …`), else the wrapper.
 public struct Failure: Sendable, Equatable {
     public var type: String
+    /// The span's status is OK: the tool reported the error in its output.
+    public var handled: Bool
+    /// What the failure said (status description, exception message or handled output).
+    public var message: String
 
-    public init?(_ span: Span) {
-        guard span.status.code == .error else { return nil }
-        if let type = span.attributes["error.type"]?.stringValue, !type.isEmpty {
-            self.type = type
-        } else if let type = span.events.first(where: { $0.name == "exception" })?.attributes["exception.type"]?.stringValue, !type.isEmpty {
-            self.type = type
-        } else {
-            type = "error"
+    public init?(_ span: Span, typing: FailureTyping = .default) {
+        let exceptions = span.events.filter { $0.name == "exception" }
+        var types: [String] = []
+        if let type = span.attributes["error.type"]?.stringValue, !type.isEmpty { types.append(type) }
+        for event in exceptions {
+            if let type = event.attributes["exception.type"]?.stringValue, !type.isEmpty { types.append(type) }
         }
+        if types.contains(where: Self.isPause) || span.attributes["pydantic_ai.tool.deferral.name"] != nil { return nil }
+        var messages: [String] = []
+        if span.status.code == .error {
+            handled = false
+        } else if let output = ToolOutput(span), output.reportsError {
+            handled = true
+            messages.append(output.content ?? "")
+        } else {
+            return nil
+        }
+        if !span.status.message.isEmpty { messages.append(span.status.message) }
+        for event in exceptions {
+            if let message = event.attributes["exception.message"]?.stringValue, !message.isEmpty { messages.append(message) }
+        }
+        message = messages.first { !$0.isEmpty } ?? ""
+        if let specific = types.first(where: { !typing.isGeneric($0) }) {
+            type = specific
+        } else if let transient = messages.lazy.compactMap(typing.transientType(inMessage:)).first {
+            type = transient
+        } else if let named = messages.lazy.compactMap(FailureTyping.leadingType).first(where: { !typing.isGeneric($0) }) {
+            type = named
+        } else {
+            type = types.first ?? "error"
+        }
+    }
+
+    /// Exception types that mark a pause for a human, not a failure.
+    static func isPause(_ type: String) -> Bool {
+        let last = type.split(separator: ".").last.map(String.init) ?? type
+        return ["GraphInterrupt", "NodeInterrupt", "Interrupt", "ApprovalRequired", "CallDeferred"].contains(last)
     }
 }

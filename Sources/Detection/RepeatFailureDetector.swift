@@ -6,22 +6,33 @@ import TraceModel
 public struct RepeatFailureDetector: Detector {
     public let configuration: DetectionConfiguration
     public var name: String { "repeat_failure" }
+    public var countsFailures: Bool { true }
 
     public init(configuration: DetectionConfiguration) {
         self.configuration = configuration
     }
 
     public func facts(of span: Span, service: String) -> [String] {
-        guard let failure = Failure(span) else { return [] }
+        guard let failure = Failure(span, typing: configuration.failureTyping) else { return [] }
+        return [key(of: span, failure: failure, service: service)]
+    }
+
+    /// The failure signature: service, tool (or span name), failure type.
+    func key(of span: Span, failure: Failure, service: String) -> String {
         let tool = ToolCall(span)?.name
-        return [FactKey.make(service, tool ?? span.name, failure.type, tool == nil ? "span" : "tool")]
+        return FactKey.make(service, tool ?? span.name, failure.type, tool == nil ? "span" : "tool")
+    }
+
+    /// The dedupe key of the exception this span's failure counts towards.
+    public func dedupeKey(of span: Span, service: String) -> String? {
+        Failure(span, typing: configuration.failureTyping).map { name + "\u{1F}" + key(of: span, failure: $0, service: service) }
     }
 
     public func evaluate(key: String, in context: some DetectionContext) throws -> Detection? {
         let fields = FactKey.fields(key)
         guard fields.count == 4 else { return nil }
         let (service, operation, type, isTool) = (fields[0], fields[1], fields[2], fields[3] == "tool")
-        let transient = configuration.isTransient(type)
+        let transient = configuration.failureTyping.isTransient(type)
         let limit = max(1, transient ? configuration.maxAttempts : configuration.nonTransientMaxAttempts)
         let dedupeKey = name + "\u{1F}" + key
         guard let pattern = try CountedPattern(key: key, dedupeKey: dedupeKey, limit: limit, in: context) else { return nil }

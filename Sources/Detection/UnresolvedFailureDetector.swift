@@ -3,16 +3,22 @@ import TraceModel
 
 /// `unresolved_failure`: a span recorded an `exception` event with status ERROR, and no later
 /// successful attempt of the same operation (a span of the same name and service — for a tool
-/// call, calling the same tool — whose status is not ERROR) came before the workflow went quiet.
+/// call, calling the same tool — that did not fail) came before the workflow went quiet.
 /// Judged only once the workflow has settled; successes are looked up then, not recorded as facts.
+/// A failure whose signature already has an open `repeat_failure` is folded into that item.
 public struct UnresolvedFailureDetector: Detector {
+    public let configuration: DetectionConfiguration
     public var name: String { "unresolved_failure" }
     public var settles: Bool { true }
+    public var countsFailures: Bool { true }
 
-    public init() {}
+    public init(configuration: DetectionConfiguration = .default) {
+        self.configuration = configuration
+    }
 
     public func facts(of span: Span, service: String) -> [String] {
-        guard span.status.code == .error, span.events.contains(where: { $0.name == "exception" }) else { return [] }
+        guard span.status.code == .error, span.events.contains(where: { $0.name == "exception" }),
+              Failure(span, typing: configuration.failureTyping) != nil else { return [] }
         return [FactKey.make(service, span.name, ToolCall(span)?.name ?? "")]
     }
 
@@ -20,16 +26,20 @@ public struct UnresolvedFailureDetector: Detector {
         let fields = FactKey.fields(key)
         guard context.settled, fields.count == 3 else { return nil }
         let (service, spanName, tool) = (fields[0], fields[1], fields[2])
+        let typing = configuration.failureTyping
         var unresolved: [FactOccurrence] = []
         for failure in try context.facts(key) {
             let recovered = try context.spans(named: spanName, startingAfter: failure.startTimeUnixNano).contains { node in
-                node.service == service && node.span.status.code != .error && (ToolCall(node.span)?.name ?? "") == tool
+                node.service == service && Failure(node.span, typing: typing) == nil && (ToolCall(node.span)?.name ?? "") == tool
             }
             if !recovered { unresolved.append(failure) }
         }
         guard let trigger = unresolved.last else { return nil }
-        let type = try context.node(trigger.reference).flatMap { Failure($0.span)?.type } ?? "error"
+        let span = try context.node(trigger.reference)?.span
+        let type = span.flatMap { Failure($0, typing: typing)?.type } ?? "error"
         let operation = tool.isEmpty ? spanName : tool
+        let repeated = try span.flatMap { RepeatFailureDetector(configuration: configuration).dedupeKey(of: $0, service: service) }
+            .flatMap { try context.isActive($0) ? $0 : nil }
         return Detection(
             exceptionClass: name,
             category: .businessRule,
@@ -39,7 +49,8 @@ public struct UnresolvedFailureDetector: Detector {
             dedupeKey: name + "\u{1F}" + key,
             occurrences: unresolved.count,
             service: service,
-            tool: tool.isEmpty ? nil : tool
+            tool: tool.isEmpty ? nil : tool,
+            foldsInto: repeated
         )
     }
 }

@@ -15,6 +15,9 @@ struct ExceptionRecorder {
     /// Files `detection`, found in workflow `workflow`; returns the exception id and whether it was newly opened.
     @discardableResult
     func record(_ detection: Detection, workflow: Int64) throws -> (id: String, opened: Bool)? {
+        if let target = detection.foldsInto, let existing = try Self.filed(db, dedupeKey: target, workflow: workflow) {
+            return try fold(detection, into: existing)
+        }
         guard let existing = try Self.filed(db, dedupeKey: detection.dedupeKey, workflow: workflow) else {
             guard let id = detection.exceptionID, let trigger = detection.trigger else { return nil }
             let route = owners.route(detection)
@@ -49,6 +52,21 @@ struct ExceptionRecorder {
                 """).execute(arguments: [detection.occurrences, detection.summary, Int64(bitPattern: now), id])
             try appendHistory(id, action: "reopened", note: "recurred after it was \(status.rawValue): \(detection.summary)", owner: nil)
         }
+        return (id, false)
+    }
+
+    /// Folds a detection into the exception already filed for its root cause: one more
+    /// occurrence and a `folded` history line, once.
+    private func fold(_ detection: Detection, into existing: Row) throws -> (id: String, opened: Bool) {
+        let id: String = existing["id"]
+        let already = try Bool.fetchOne(db.cachedStatement(sql: """
+            SELECT EXISTS (SELECT 1 FROM exception_history WHERE exception_id = ? AND action = 'folded')
+            """), arguments: [id]) ?? false
+        guard !already else { return (id, false) }
+        try db.cachedStatement(sql: """
+            UPDATE exception SET occurrences = occurrences + 1, updated_at_unix_nano = ? WHERE id = ?
+            """).execute(arguments: [Int64(bitPattern: now), id])
+        try appendHistory(id, action: "folded", note: "\(detection.exceptionClass): \(detection.summary)", owner: nil)
         return (id, false)
     }
 

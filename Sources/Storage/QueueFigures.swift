@@ -25,13 +25,16 @@ public struct QueueStatistics: Sendable {
     public var byOwner: [String: QueueFigures]
     /// Median time from opening to resolution of `approval_required` items.
     public var approvalTurnaroundSeconds: Double?
+    /// Workflows waiting to go quiet before their settling patterns are judged.
+    public var settlingWorkflows = 0
 }
 
 extension TraceStore {
     /// The queue figures as of `now`.
     public func queueStatistics(now: UInt64) async throws -> QueueStatistics {
-        let rows = try await read { db in
-            try Row.fetchAll(db, sql: """
+        let (rows, settling) = try await read { db in
+            let settling = try Int.fetchOne(db, sql: "SELECT count(*) FROM workflow_settle") ?? 0
+            return (try Row.fetchAll(db, sql: """
                 SELECT class, owner, status, opened_at_unix_nano, due_at_unix_nano, first_action_at_unix_nano, resolved_at_unix_nano
                 FROM exception
                 """).map { row in
@@ -39,14 +42,15 @@ extension TraceStore {
                      opened: UInt64(bitPattern: row["opened_at_unix_nano"]), due: UInt64(bitPattern: row["due_at_unix_nano"]),
                      firstAction: (row["first_action_at_unix_nano"] as Int64?).map { UInt64(bitPattern: $0) },
                      resolved: (row["resolved_at_unix_nano"] as Int64?).map { UInt64(bitPattern: $0) })
-            }
+            }, settling)
         }
         let approvals = rows.filter { $0.exceptionClass == "approval_required" && $0.status == .resolved }
         return QueueStatistics(
             total: Self.figures(rows, now: now),
             byClass: Dictionary(grouping: rows, by: \.exceptionClass).mapValues { Self.figures($0, now: now) },
             byOwner: Dictionary(grouping: rows, by: \.owner).mapValues { Self.figures($0, now: now) },
-            approvalTurnaroundSeconds: Self.median(approvals.compactMap { item in item.resolved.map { Self.seconds($0, since: item.opened) } })
+            approvalTurnaroundSeconds: Self.median(approvals.compactMap { item in item.resolved.map { Self.seconds($0, since: item.opened) } }),
+            settlingWorkflows: settling
         )
     }
 

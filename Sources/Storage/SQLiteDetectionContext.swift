@@ -31,6 +31,11 @@ struct SQLiteDetectionContext: DetectionContext {
         try ExceptionRecorder.filed(db, dedupeKey: dedupeKey, workflow: workflow) != nil
     }
 
+    func isActive(_ dedupeKey: String) throws -> Bool {
+        guard let row = try ExceptionRecorder.filed(db, dedupeKey: dedupeKey, workflow: workflow) else { return false }
+        return ExceptionStatus(rawValue: row["status"])?.isActive ?? false
+    }
+
     func spans(named name: String, startingAfter start: UInt64) throws -> [CausalNode] {
         try Row.fetchAll(db.cachedStatement(sql: SpanQueries.columns + """
              JOIN workflow_trace ON workflow_trace.trace_id = span.trace_id

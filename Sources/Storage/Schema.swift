@@ -144,6 +144,21 @@ enum Schema {
                 BEGIN SELECT RAISE(ABORT, 'exception history is append-only'); END;
                 """)
         }
+        migrator.registerMigration("v4: failed children, correlation values") { db in
+            try db.execute(sql: """
+                CREATE TABLE failed_child (
+                    trace_id BLOB NOT NULL,                -- a span one of whose children failed:
+                    span_id BLOB NOT NULL,                 -- its own failure is a wrapper, not counted
+                    PRIMARY KEY (trace_id, span_id)
+                ) WITHOUT ROWID;
+                CREATE TABLE correlation_value (
+                    attribute TEXT NOT NULL,               -- a stitch.correlation_attributes key
+                    value TEXT NOT NULL,
+                    trace_id BLOB NOT NULL,                -- the first trace seen with it: later ones join it
+                    PRIMARY KEY (attribute, value)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

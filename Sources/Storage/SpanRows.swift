@@ -54,13 +54,17 @@ struct SpanRows: Sendable {
         var links: [LinkRow]
         /// What the detectors count from this span: (detector name, key).
         var facts: [(detector: String, key: String)] = []
+        /// The span failed and has a parent: the parent's failure, if any, is a wrapper of this one.
+        var failedChild = false
+        /// Values of the correlation attributes (`stitch.correlation_attributes`) the span carries.
+        var correlations: [(attribute: String, value: String)] = []
     }
 
     var resources: [ResourceRow] = []
     var scopes: [ScopeRow] = []
     var spans: [SpanRow] = []
 
-    init(_ batch: TraceBatch, detectors: [any Detector] = []) {
+    init(_ batch: TraceBatch, plan: FactPlan = .none) {
         spans.reserveCapacity(batch.spanCount)
         for group in batch.resourceGroups {
             let resource = group.resource
@@ -81,10 +85,16 @@ struct SpanRows: Sendable {
                 ))
                 for span in scopeGroup.spans {
                     var row = SpanRow(span, resourceIndex: resources.count - 1, scopeIndex: scopes.count - 1)
-                    for detector in detectors {
+                    for detector in plan.detectors {
                         for key in detector.facts(of: span, service: resource.serviceName) {
                             row.facts.append((detector.name, key))
                         }
+                    }
+                    if let typing = plan.failureTyping, span.parentSpanID != nil, Failure(span, typing: typing) != nil {
+                        row.failedChild = true
+                    }
+                    for attribute in plan.correlationAttributes {
+                        if let value = span.attributes[attribute]?.stringValue, !value.isEmpty { row.correlations.append((attribute, value)) }
                     }
                     spans.append(row)
                 }

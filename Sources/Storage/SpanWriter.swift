@@ -72,7 +72,7 @@ public final class SpanWriter: Service, Sendable {
     /// Stores the batch and returns once it is committed; spans already stored are skipped.
     /// Throws `Saturated` when the queue is full and `Stopped` after shutdown.
     public func write(_ batch: TraceBatch) async throws {
-        let rows = SpanRows(batch, detectors: store.detectors)
+        let rows = SpanRows(batch, plan: store.plan)
         let count = rows.spans.count
         guard count > 0 else { return }
         return try await withCheckedThrowingContinuation { continuation in

@@ -10,7 +10,8 @@ extension TraceStore {
     /// each round, in the workflows that got new spans. Then (re)starts the settle window of
     /// workflows holding facts of settling patterns. Returns the exceptions it opened.
     func detect(
-        _ db: Database, facts: [(trace: TraceID, detector: String, key: String)], workflows: Set<Int64>,
+        _ db: Database, facts: [(trace: TraceID, detector: String, key: String)],
+        dropped: [(trace: TraceID, detector: String, key: String)], workflows: Set<Int64>,
         stitcher: WorkflowStitcher<SQLiteWorkflowMembership>, now: UInt64
     ) throws -> [String] {
         // Fact counts and exceptions follow merges (cost: the absorbed workflow's keys and
@@ -31,7 +32,11 @@ extension TraceStore {
             round.touch(workflow.id, fact.detector, fact.key)
             newCounts[DetectionRound.Item(workflow: workflow.id, detector: fact.detector, key: fact.key), default: 0] += 1
         }
-        for (item, count) in newCounts {
+        for fact in dropped {
+            guard let workflow = stitcher.workflow(of: fact.trace) else { continue }
+            newCounts[DetectionRound.Item(workflow: workflow.id, detector: fact.detector, key: fact.key), default: 0] -= 1
+        }
+        for (item, count) in newCounts where count != 0 {
             try db.cachedStatement(sql: """
                 INSERT INTO fact_count (workflow_id, detector, key, count) VALUES (?, ?, ?, ?)
                 ON CONFLICT (workflow_id, detector, key) DO UPDATE SET count = fact_count.count + excluded.count

@@ -60,7 +60,8 @@ extension TraceStore {
 
     /// One exception with its history, workflow, causal path as it is now, and tool receipts.
     public func exception(id: String) async throws -> ExceptionDetail? {
-        try await read { db in
+        let typing = plan.failureTyping ?? .default
+        return try await read { db in
             guard let row = try Row.fetchOne(db, sql: ExceptionRecord.selection + " WHERE exception.id = ?", arguments: [id]) else { return nil }
             let record = try ExceptionRecord(row: row)
             let history = try Row.fetchAll(db, sql: """
@@ -83,7 +84,7 @@ extension TraceStore {
             var receipts: [ToolReceipt] = []
             for reference in references where seen.insert(reference).inserted {
                 guard let node = try lookup.node(reference), let call = ToolCall(node.span) else { continue }
-                let failure = Failure(node.span)
+                let failure = Failure(node.span, typing: typing)
                 receipts.append(ToolReceipt(reference: reference, tool: call.name, callID: call.callID, failed: failure != nil,
                                             errorType: failure?.type, startTimeUnixNano: node.span.startTimeUnixNano))
             }

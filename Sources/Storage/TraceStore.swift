@@ -22,6 +22,10 @@ public final class TraceStore: Sendable {
     public let path: String
     /// The patterns looked for in every new span.
     public let detectors: [any Detector]
+    /// What the writer reads off each span.
+    let plan: FactPlan
+    /// Detectors whose facts are failures, counted once at the deepest failed span.
+    let failureDetectors: [String]
     let detectorsByName: [String: any Detector]
     /// Who owns what the detectors find.
     public let owners: OwnerRouting
@@ -29,9 +33,12 @@ public final class TraceStore: Sendable {
     public let settleAfterNanos: UInt64
 
     /// Opens (and creates or migrates) the database at `path`.
-    public init(path: String, detection: DetectionConfiguration = .default, owners: OwnerRouting = .default) throws {
+    public init(path: String, detection: DetectionConfiguration = .default, owners: OwnerRouting = .default,
+                correlationAttributes: [String] = []) throws {
         self.path = path
-        detectors = detection.detectors
+        plan = FactPlan(detection: detection, correlationAttributes: correlationAttributes)
+        detectors = plan.detectors
+        failureDetectors = detectors.filter(\.countsFailures).map(\.name)
         detectorsByName = Dictionary(detectors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.owners = owners
         settleAfterNanos = detection.settleAfterNanos
@@ -93,10 +100,12 @@ public final class TraceStore: Sendable {
             var newSpansByTrace: [TraceID: Int] = [:]
             var links: [(from: TraceID, to: TraceID)] = []
             var facts: [(trace: TraceID, detector: String, key: String)] = []
+            var dropped: [(trace: TraceID, detector: String, key: String)] = []
             let insertFact = try PreparedStatement(db, sql: """
                 INSERT INTO detection_fact (trace_id, detector, key, span_id, start_time_unix_nano) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT DO NOTHING
                 """)
+            let failures = FailureFacts(db: db, detectors: self.failureDetectors)
             for rows in batches {
                 let resourceIDs = try rows.resources.map { try self.resourceID($0, db) }
                 let scopeIDs = try rows.scopes.map { try self.scopeID($0, db) }
@@ -123,13 +132,22 @@ public final class TraceStore: Sendable {
                     guard try insertSpan.execute() > 0 else { continue }
                     inserted += 1
                     newSpansByTrace[span.trace, default: 0] += 1
-                    for fact in span.facts {
+                    if span.failedChild, let parent = span.parentSpanID {
+                        dropped += try failures.markFailedChild(trace: span.trace, parent: parent)
+                    }
+                    let wrapper = try span.facts.contains { failures.detectors.contains($0.detector) } && failures.hasFailedChild(trace: span.traceID, span: span.spanID)
+                    for fact in span.facts where !(wrapper && failures.detectors.contains(fact.detector)) {
                         insertFact.bind(blob: span.traceID)
                         insertFact.bind(text: fact.detector)
                         insertFact.bind(text: fact.key)
                         insertFact.bind(blob: span.spanID)
                         insertFact.bind(span.startTimeUnixNano)
                         if try insertFact.execute() > 0 { facts.append((span.trace, fact.detector, fact.key)) }
+                    }
+                    for correlation in span.correlations {
+                        if let joined = try CorrelationValues.record(db, correlation, trace: span.trace), joined != span.trace {
+                            links.append((span.trace, joined))
+                        }
                     }
                     for (index, link) in span.links.enumerated() {
                         links.append((span.trace, link.trace))
@@ -160,7 +178,7 @@ public final class TraceStore: Sendable {
             }
             let stitching = clock.now - started
             let detecting = clock.now
-            let opened = try self.detect(db, facts: facts, workflows: Set(newSpansByWorkflow.keys), stitcher: stitcher, now: receivedAt)
+            let opened = try self.detect(db, facts: facts, dropped: dropped, workflows: Set(newSpansByWorkflow.keys), stitcher: stitcher, now: receivedAt)
             return Recorded(inserted: inserted, stitching: stitching, detection: clock.now - detecting, opened: opened)
         }
     }

@@ -46,6 +46,8 @@ extension QueueStatistics {
         }
         writer.key("approval_turnaround_seconds")
         if let turnaround = approvalTurnaroundSeconds { writer.number(turnaround) } else { writer.raw("null") }
+        writer.key("settling_workflows")
+        writer.number(settlingWorkflows)
         writer.byte(UInt8(ascii: "}"))
     }
 }

@@ -14,6 +14,7 @@ struct MemoryContext: DetectionContext {
     func keys() -> [String] { factsByKey.keys.sorted() }
     func node(_ reference: SpanReference) -> CausalNode? { graph.node(reference) }
     func isFiled(_ dedupeKey: String) -> Bool { false }
+    func isActive(_ dedupeKey: String) -> Bool { false }
     func spans(named name: String, startingAfter start: UInt64) -> [CausalNode] {
         graph.nodes.filter { $0.span.name == name && $0.span.startTimeUnixNano > start }
     }

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Framework interop suite: real agent frameworks (pydantic-ai, the OpenAI Agents SDK with
+# OpenInference, LangChain/LangGraph with OpenInference, the openai client with the official OTel
+# GenAI instrumentation, the MCP SDK over stdio), unmodified, with fake models on 127.0.0.1,
+# export to a real `causeway serve`; verify.py checks the exact exceptions per scenario and
+# prints precision and recall per framework. Makes its own venv under .build/.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../../.." && pwd)
+venv="$root/.build/fw-venv"
+binary="${CAUSEWAY_BINARY:-$root/.build/debug/causeway}"
+[ -x "$binary" ] || { echo "frameworks: $binary not built (run swift build first)" >&2; exit 1; }
+
+stamp="$venv/.requirements"
+if [ ! -x "$venv/bin/python" ] || ! cmp -s "$here/requirements.txt" "$stamp"; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$here/requirements.txt"
+  cp "$here/requirements.txt" "$stamp"
+fi
+
+work=$(mktemp -d)
+server_pid=""
+cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+"$binary" serve --config "$here/causeway.yaml" --db "$work/frameworks.db" --otlp-grpc 127.0.0.1:0 --otlp-http 127.0.0.1:0 --api 127.0.0.1:0 \
+  >"$work/stdout" 2>"$work/stderr" &
+server_pid=$!
+for _ in $(seq 1 100); do
+  [ "$(grep -c '^listening ' "$work/stdout" 2>/dev/null)" = 3 ] && break
+  sleep 0.1
+done
+port() { grep "^listening $1 " "$work/stdout" | sed 's/.*://'; }
+http=$(port otlp-http); api=$(port api)
+[ -n "$http" ] && [ -n "$api" ] || { echo "frameworks: server did not start"; cat "$work/stderr"; exit 1; }
+
+dumps="$root/.build/fw-dumps"
+results=()
+status=0
+for driver in pydantic_ai openai_agents langchain openai_genai mcp; do
+  out="$work/$driver.json"
+  if ! (cd "$here" && "$venv/bin/python" "${driver}_driver.py" "$http" "$out" "$dumps"); then
+    echo "frameworks: the $driver driver failed"; status=1
+  fi
+  [ -f "$out" ] && results+=("$out")
+done
+"$venv/bin/python" "$here/verify.py" "$api" "${results[@]}" || status=1
+
+kill -TERM "$server_pid"
+wait "$server_pid" || { echo "frameworks: serve did not exit 0 on SIGTERM"; status=1; }
+server_pid=""
+exit $status
