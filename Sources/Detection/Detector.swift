@@ -48,6 +48,8 @@ public protocol DetectionContext: SpanLookup {
     func isActive(_ dedupeKey: String) throws -> Bool
     /// The workflow's spans called `name` that started after `start` (without their links).
     func spans(named name: String, startingAfter start: UInt64) throws -> [CausalNode]
+    /// Whether any span of the workflow started after `time` (the run went on).
+    func hasSpans(startingAfter time: UInt64) throws -> Bool
     /// The workflow has gone quiet (no new span for `settle_after`).
     var settled: Bool { get }
 }

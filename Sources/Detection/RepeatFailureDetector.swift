@@ -3,10 +3,15 @@ import TraceModel
 /// `repeat_failure`: the same failure (service, tool or span name, failure type) `max_attempts`
 /// times in one workflow for a transient type, `non_transient_max_attempts` times for any other.
 /// A failure that recovers within its bounds opens nothing.
+///
+/// A failure known only by a wrapper type (`generic_error_types`, nothing in its message) may
+/// still be transient: it fires at `max_attempts`, or at `non_transient_max_attempts` once the
+/// workflow has settled with no later success of the same operation.
 public struct RepeatFailureDetector: Detector {
     public let configuration: DetectionConfiguration
     public var name: String { "repeat_failure" }
     public var countsFailures: Bool { true }
+    public var settles: Bool { true }
 
     public init(configuration: DetectionConfiguration) {
         self.configuration = configuration
@@ -32,9 +37,22 @@ public struct RepeatFailureDetector: Detector {
         let fields = FactKey.fields(key)
         guard fields.count == 4 else { return nil }
         let (service, operation, type, isTool) = (fields[0], fields[1], fields[2], fields[3] == "tool")
-        let transient = configuration.failureTyping.isTransient(type)
-        let limit = max(1, transient ? configuration.maxAttempts : configuration.nonTransientMaxAttempts)
+        let typing = configuration.failureTyping
+        let transientLimit = max(1, configuration.maxAttempts)
+        let nonTransientLimit = max(1, configuration.nonTransientMaxAttempts)
+        var transient = typing.isTransient(type)
+        var limit = transient ? transientLimit : nonTransientLimit
         let dedupeKey = name + "\u{1F}" + key
+        if !transient, typing.isGeneric(type), nonTransientLimit < transientLimit {
+            // Untyped: transient until the workflow settles without recovering.
+            let count = try context.count(key)
+            if count >= transientLimit {
+                transient = true
+                limit = transientLimit
+            } else if try count < nonTransientLimit || !(context.isFiled(dedupeKey) || settledUnrecovered(key, service: service, in: context)) {
+                return nil
+            }
+        }
         guard let pattern = try CountedPattern(key: key, dedupeKey: dedupeKey, limit: limit, in: context) else { return nil }
         return Detection(
             exceptionClass: name,
@@ -49,5 +67,14 @@ public struct RepeatFailureDetector: Detector {
             service: service,
             tool: isTool ? operation : nil
         )
+    }
+
+    /// The workflow has settled and no span like the last failure succeeded after it.
+    func settledUnrecovered(_ key: String, service: String, in context: some DetectionContext) throws -> Bool {
+        guard context.settled, let last = try context.facts(key).last, let failed = try context.node(last.reference) else { return false }
+        let tool = ToolCall(failed.span)?.name
+        return try !context.spans(named: failed.span.name, startingAfter: last.startTimeUnixNano).contains { node in
+            node.service == service && ToolCall(node.span)?.name == tool && Failure(node.span, typing: configuration.failureTyping) == nil
+        }
     }
 }

@@ -9,22 +9,44 @@ import TraceModel
 /// OpenInference output, or for MCP the JSON-RPC request id (`jsonrpc.request.id`, within
 /// `mcp.session.id` where present): one call seen by an MCP client and its server has one id.
 public struct ToolCall: Sendable, Equatable {
+    /// Whether the call ran.
+    public enum State: Sendable, Equatable {
+        case ran
+        /// Status ERROR: it did not (or not wholly) run.
+        case failed
+        /// Paused for a human and not run: a deferred call (`pydantic_ai.tool.deferral.name`, a
+        /// run's `final_result` listing it under `approvals`), or an OpenInference TOOL span with
+        /// an input and no output (the OpenAI Agents SDK's interrupted call).
+        case paused
+    }
+
     public var name: String
     public var callID: String?
+    /// The arguments as recorded (`gen_ai.tool.call.arguments` or the TOOL span's `input.value`).
+    public var arguments: String?
+    public var state: State
     /// The MCP server's side of a call whose client is instrumented too (the span has a parent
     /// and is of kind server): the same call as its client span, so not counted twice.
     public var isMCPServerSide: Bool
 
+    public init(name: String, callID: String?, arguments: String?, state: State, isMCPServerSide: Bool = false) {
+        self.name = name
+        self.callID = callID
+        self.arguments = arguments
+        self.state = state
+        self.isMCPServerSide = isMCPServerSide
+    }
+
     public init?(_ span: Span) {
         let attributes = span.attributes
         let name: String?
-        var mcp = false
+        let mcp = attributes["mcp.method.name"]?.stringValue == "tools/call"
+        let openInference = attributes["openinference.span.kind"]?.stringValue?.uppercased() == "TOOL"
         if attributes["gen_ai.operation.name"]?.stringValue == "execute_tool" {
             name = attributes["gen_ai.tool.name"]?.stringValue
-        } else if attributes["openinference.span.kind"]?.stringValue?.uppercased() == "TOOL" {
+        } else if openInference {
             name = attributes["tool.name"]?.stringValue
-        } else if attributes["mcp.method.name"]?.stringValue == "tools/call" {
-            mcp = true
+        } else if mcp {
             name = attributes["gen_ai.tool.name"]?.stringValue ?? attributes["mcp.tool.name"]?.stringValue ?? Self.nameAfterMethod(span.name)
         } else {
             name = nil
@@ -32,6 +54,7 @@ public struct ToolCall: Sendable, Equatable {
         guard let name, !name.isEmpty else { return nil }
         self.name = name
         isMCPServerSide = mcp && span.kind == .server && span.parentSpanID != nil
+        arguments = attributes["gen_ai.tool.call.arguments"]?.stringValue ?? (openInference ? attributes["input.value"]?.stringValue : nil)
         if let id = ["gen_ai.tool.call.id", "tool.id", "tool_call.id"].lazy.compactMap({ attributes[$0]?.stringValue }).first(where: { !$0.isEmpty }) {
             callID = id
         } else if mcp, let request = attributes["jsonrpc.request.id"]?.stringValue, !request.isEmpty {
@@ -39,6 +62,32 @@ public struct ToolCall: Sendable, Equatable {
             callID = session.isEmpty ? request : "\(session)/\(request)"
         } else {
             callID = ToolOutput(span)?.toolCallID
+        }
+        if span.status.code == .error {
+            state = .failed
+        } else if attributes["pydantic_ai.tool.deferral.name"] != nil
+            || openInference && attributes["input.value"] != nil && attributes["output.value"] == nil {
+            state = .paused
+        } else {
+            state = .ran
+        }
+    }
+
+    /// Who the call is across spans and traces: its id, else its tool and arguments (the same
+    /// call paused and later resumed carries both unchanged).
+    public var identity: String { callID ?? "\(name)(\(arguments ?? ""))" }
+
+    /// The calls a run lists as waiting for approval in its result (pydantic-ai's
+    /// `DeferredToolRequests`: `final_result` = `{"calls": […], "approvals": [{"tool_name", "tool_call_id", "args"}]}`).
+    public static func pausedCalls(in span: Span) -> [ToolCall] {
+        guard let text = span.attributes["final_result"]?.stringValue, text.first == "{", text.contains("\"approvals\""),
+              case .object(let result)? = try? JSONValue.parse(Array(text.utf8), maxDepth: 32),
+              case .array(let approvals)? = result["approvals"] else { return [] }
+        return approvals.compactMap { entry in
+            guard case .object(let members) = entry, case .string(let name)? = members["tool_name"] else { return nil }
+            var callID: String?
+            if case .string(let id)? = members["tool_call_id"] { callID = id }
+            return ToolCall(name: name, callID: callID, arguments: nil, state: .paused)
         }
     }
 

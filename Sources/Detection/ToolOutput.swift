@@ -3,7 +3,7 @@ import TraceModel
 /// What an OpenInference TOOL span's `output.value` JSON says of the call: LangChain writes the
 /// `ToolMessage` there, with its `tool_call_id` and `"status": "error"` when the tool's error was
 /// handled (the span itself stays OK). Looked for in the object itself, its `kwargs` (LangChain's
-/// serialised form) and its `update.messages` (a LangGraph `Command`).
+/// serialised forms) and its `data`, `update.messages` (a LangGraph `Command`).
 struct ToolOutput {
     var status: String?
     var toolCallID: String?
@@ -28,7 +28,7 @@ struct ToolOutput {
         switch value {
         case .object(let members):
             if members["tool_call_id"] != nil || members["status"] != nil && members["content"] != nil { return members }
-            for key in ["kwargs", "update", "output"] {
+            for key in ["data", "kwargs", "update", "output"] {
                 if let inner = members[key], let found = message(in: inner, depth: depth + 1) { return found }
             }
             if let messages = members["messages"] { return message(in: messages, depth: depth + 1) }

@@ -84,6 +84,8 @@ public struct ToolReceipt: Sendable, Equatable {
     public var reference: SpanReference
     public var tool: String
     public var callID: String?
+    /// The call's arguments as recorded, when its span has them.
+    public var arguments: String?
     public var failed: Bool
     public var errorType: String?
     public var startTimeUnixNano: UInt64

@@ -43,6 +43,13 @@ struct SQLiteDetectionContext: DetectionContext {
             """), arguments: [workflow, name, Int64(bitPattern: start)]).map { try StoredSpan(row: $0).causalNode }
     }
 
+    func hasSpans(startingAfter time: UInt64) throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: """
+            SELECT EXISTS (SELECT 1 FROM workflow_trace JOIN span ON span.trace_id = workflow_trace.trace_id
+                WHERE workflow_trace.workflow_id = ? AND span.start_time_unix_nano > ?)
+            """), arguments: [workflow, Int64(bitPattern: time)]) ?? false
+    }
+
     func node(_ reference: SpanReference) throws -> CausalNode? {
         try SQLiteSpanLookup(db: db).node(reference)
     }

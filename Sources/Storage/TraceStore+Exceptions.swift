@@ -85,11 +85,29 @@ extension TraceStore {
             for reference in references where seen.insert(reference).inserted {
                 guard let node = try lookup.node(reference), let call = ToolCall(node.span) else { continue }
                 let failure = Failure(node.span, typing: typing)
-                receipts.append(ToolReceipt(reference: reference, tool: call.name, callID: call.callID, failed: failure != nil,
+                receipts.append(ToolReceipt(reference: reference, tool: call.name, callID: call.callID, arguments: call.arguments, failed: failure != nil,
                                             errorType: failure?.type, startTimeUnixNano: node.span.startTimeUnixNano))
             }
             receipts.sort { ($0.startTimeUnixNano, $0.reference) < ($1.startTimeUnixNano, $1.reference) }
+            try Self.nameCalls(&receipts, db)
             return ExceptionDetail(record: record, history: history, causalPath: path, toolReceipts: receipts)
+        }
+    }
+
+    /// Names the calls whose spans carry no call id from the model's requests in their trace
+    /// (`ToolCallRequest`), sorted by start time.
+    static func nameCalls(_ receipts: inout [ToolReceipt], _ db: Database) throws {
+        var requestsByTrace: [TraceID: [ToolCallRequest]] = [:]
+        for index in receipts.indices where receipts[index].callID == nil {
+            let trace = receipts[index].reference.traceID
+            if requestsByTrace[trace] == nil {
+                requestsByTrace[trace] = try SpanQueries.spans(db, where: "span.trace_id = ?", linksWhere: "span_link.trace_id = ?",
+                                                               arguments: [Data(trace.bytes)])
+                    .flatMap { ToolCallRequest.requests(in: $0.span) }
+            }
+            let call = ToolCall(name: receipts[index].tool, callID: nil, arguments: receipts[index].arguments, state: .ran)
+            receipts[index].callID = ToolCallRequest.callID(of: call, startingAt: receipts[index].startTimeUnixNano,
+                                                            among: requestsByTrace[trace] ?? [])
         }
     }
 

@@ -13,7 +13,8 @@ struct ExceptionsCommandTests {
         // A failing tool whose name carries terminal escapes.
         let hostile = (1...2).map { index in
             Span.stub(trace: .stub(0xEE01), span: .stub(UInt64(index)), name: "x", start: CourierPickup.t0 + UInt64(index),
-                      attributes: [Attribute("gen_ai.operation.name", .string("execute_tool")), Attribute("gen_ai.tool.name", .string("evil\u{1B}[31mtool"))],
+                      attributes: [Attribute("gen_ai.operation.name", .string("execute_tool")), Attribute("gen_ai.tool.name", .string("evil\u{1B}[31mtool")),
+                                   Attribute("error.type", .string("permission_denied"))],
                       status: SpanStatus(code: .error))
         }
         try await HTTP.export(server.otlpHTTP, .stub(service: "dispatch", spans: hostile))

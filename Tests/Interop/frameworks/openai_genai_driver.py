@@ -265,7 +265,7 @@ def background_refund(prefix, link):
                 links=[Link(job["producer"])] if link else [], attributes=attributes):
             turn = {"tool_calls": [(f"{prefix}_2", "issue_refund", {"order_id": job["order_id"], "amount": job["amount"]})]}
             run_agent([turn, {"content": "Refund issued."}], "refund-worker", [issue_refund],
-                      f"Process the refund job for order {job['order_id']}.", f"job-{job['order_id']}")
+                      f"Process the refund job for order {job['order_id']}.", f"job-{prefix.replace('_', '-')}")
 
     thread = threading.Thread(target=worker)
     thread.start()
