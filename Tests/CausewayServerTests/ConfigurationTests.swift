@@ -50,9 +50,11 @@ struct DetectionConfigurationTests {
     static let designExample = """
         storage: { path: ./causeway.db }
         listen: { otlp_grpc: 127.0.0.1:4317, otlp_http: 127.0.0.1:4318, api: 127.0.0.1:8319 }
+        stitch: { correlation_attributes: [messaging.message.id] }
         detect:
           repeat_failure: { max_attempts: 3, non_transient_max_attempts: 2,
-                            transient_error_types: [timeout, rate_limited, "429", "503", "504", unavailable] }
+                            transient_error_types: [timeout, rate_limited, "429", "503", "504", unavailable],
+                            generic_error_types: [ToolRetryError, ToolFailedError, tool_error, _OTHER, error] }
           stale_connector_data: { max_age: 15m, stale_reads_before_escalation: 2,
                                   max_age_by_connector: { vendor-master: 1h } }
           approval: { required_tools: ["payments.*", "email.send"] }
@@ -72,6 +74,8 @@ struct DetectionConfigurationTests {
         let detect = configuration.detection
         #expect(detect.maxAttempts == 3)
         #expect(detect.transientErrorTypes == ["timeout", "rate_limited", "429", "503", "504", "unavailable"])
+        #expect(detect.genericErrorTypes == ["ToolRetryError", "ToolFailedError", "tool_error", "_OTHER", "error"])
+        #expect(configuration.correlationAttributes == ["messaging.message.id"])
         #expect(detect.maxDataAgeNanos == 15 * 60 * 1_000_000_000)
         #expect(detect.maxDataAgeByConnector == ["vendor-master": 3600 * 1_000_000_000])
         #expect(detect.rules == [AttributeRule(name: "low-confidence", attribute: "gen_ai.evaluation.score", condition: .below(0.5),
@@ -96,6 +100,9 @@ struct DetectionConfigurationTests {
         ("owners:\n  - { match: { tool: x } }\n", "owners[0] at line 2 needs owner"),
         ("owners:\n  - { owner: a, sla: forever }\n", "owners[0].sla at line 2 must be a duration"),
         ("owners: { owner: a }\n", "owners at line 1 must be a list"),
+        ("stitch:\n  correlation_attributes: messaging.message.id\n", "stitch.correlation_attributes at line 2 must be a list"),
+        ("stitch:\n  correlation_keys: [x]\n", "unknown key stitch.correlation_keys at line 2"),
+        ("detect:\n  repeat_failure: { generic_error_types: tool_error }\n", "detect.repeat_failure.generic_error_types at line 2 must be a list"),
     ])
     func errors(yaml: String, message: String) {
         let error = #expect(throws: ConfigurationError.self) { try CausewayConfiguration.load(yaml: yaml) }

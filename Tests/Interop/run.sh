@@ -14,21 +14,8 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import opentelemetry.
     opentelemetry-sdk opentelemetry-exporter-otlp-proto-http opentelemetry-exporter-otlp-proto-grpc
 fi
 
-work=$(mktemp -d)
-server_pid=""
-cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-
-"$binary" serve --config "$root/Tests/Interop/causeway.yaml" --db "$work/interop.db" --otlp-grpc 127.0.0.1:0 --otlp-http 127.0.0.1:0 --api 127.0.0.1:0 \
-  >"$work/stdout" 2>"$work/stderr" &
-server_pid=$!
-for _ in $(seq 1 100); do
-  [ "$(grep -c '^listening ' "$work/stdout" 2>/dev/null)" = 3 ] && break
-  sleep 0.1
-done
-port() { grep "^listening $1 " "$work/stdout" | sed 's/.*://'; }
-grpc=$(port otlp-grpc); http=$(port otlp-http); api=$(port api)
-[ -n "$grpc" ] && [ -n "$http" ] && [ -n "$api" ] || { echo "interop: server did not start"; cat "$work/stderr"; exit 1; }
+source "$root/Tests/Interop/serve.sh"
+start_causeway interop "$root/Tests/Interop/causeway.yaml"
 
 status=0
 runs_passed=0; runs_failed=0
@@ -50,8 +37,6 @@ for mode in http grpc; do
   fi
 done
 
-kill -TERM "$server_pid"
-wait "$server_pid" || { echo "interop: serve did not exit 0 on SIGTERM"; status=1; }
-server_pid=""
+stop_causeway || status=1
 echo "interop: $runs_passed passed, $runs_failed failed"
 exit $status

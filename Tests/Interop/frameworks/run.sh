@@ -18,21 +18,8 @@ if [ ! -x "$venv/bin/python" ] || ! cmp -s "$here/requirements.txt" "$stamp"; th
   cp "$here/requirements.txt" "$stamp"
 fi
 
-work=$(mktemp -d)
-server_pid=""
-cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-
-"$binary" serve --config "$here/causeway.yaml" --db "$work/frameworks.db" --otlp-grpc 127.0.0.1:0 --otlp-http 127.0.0.1:0 --api 127.0.0.1:0 \
-  >"$work/stdout" 2>"$work/stderr" &
-server_pid=$!
-for _ in $(seq 1 100); do
-  [ "$(grep -c '^listening ' "$work/stdout" 2>/dev/null)" = 3 ] && break
-  sleep 0.1
-done
-port() { grep "^listening $1 " "$work/stdout" | sed 's/.*://'; }
-http=$(port otlp-http); api=$(port api)
-[ -n "$http" ] && [ -n "$api" ] || { echo "frameworks: server did not start"; cat "$work/stderr"; exit 1; }
+source "$root/Tests/Interop/serve.sh"
+start_causeway frameworks "$here/causeway.yaml"
 
 dumps="$root/.build/fw-dumps"
 results=()
@@ -46,7 +33,5 @@ for driver in pydantic_ai openai_agents langchain openai_genai mcp; do
 done
 "$venv/bin/python" "$here/verify.py" "$api" "${results[@]}" || status=1
 
-kill -TERM "$server_pid"
-wait "$server_pid" || { echo "frameworks: serve did not exit 0 on SIGTERM"; status=1; }
-server_pid=""
+stop_causeway || status=1
 exit $status
