@@ -101,7 +101,7 @@ public struct ApprovalRequiredDetector: Detector {
             severity: ran ? .critical : .high,
             summary: summary,
             trigger: first,
-            dedupeKey: name + "\u{1F}" + key,
+            dedupeKey: Detection.dedupeKey(detector: name, key: key),
             occurrences: unapproved.count + waiting.count,
             service: service,
             tool: tool

@@ -5,6 +5,7 @@ import TraceModel
 public struct AttributeRuleDetector: Detector {
     public let rule: AttributeRule
     public var name: String { "rule:" + rule.name }
+    public var needsEveryFact: Bool { false }
 
     public init(rule: AttributeRule) {
         self.rule = rule
@@ -37,7 +38,7 @@ public struct AttributeRuleDetector: Detector {
 
     public func evaluate(key: String, in context: some DetectionContext) throws -> Detection? {
         let fields = FactKey.fields(key)
-        let dedupeKey = name + "\u{1F}" + key
+        let dedupeKey = Detection.dedupeKey(detector: name, key: key)
         guard fields.count == 3, let pattern = try CountedPattern(key: key, dedupeKey: dedupeKey, limit: 1, in: context) else { return nil }
         let (service, tool, spanName) = (fields[0], fields[1], fields[2])
         let condition = switch rule.condition {

@@ -35,6 +35,11 @@ public struct Detection: Sendable, Equatable {
         self.tool = tool
     }
 
+    /// The dedupe key of the pattern `key` of `detector`: one exception per pattern per workflow.
+    public static func dedupeKey(detector: String, key: String) -> String {
+        detector + "\u{1F}" + key
+    }
+
     /// The exception id: `exc_` and 16 hex digits of a stable hash of class, key and trigger, so
     /// the same detection yields the same id after re-delivery or a restart.
     public var exceptionID: String? {

@@ -16,6 +16,10 @@ public protocol Detector: Sendable {
     /// facts of a span as soon as one of its children is known to have failed (a wrapper or a
     /// re-raise of the child's error, DESIGN.md §6).
     var countsFailures: Bool { get }
+    /// Its pattern reads every fact (receipts, judging each call). False for a counting pattern
+    /// whose later facts only add occurrences: once it is filed in a workflow, the writer counts
+    /// its further facts without storing them.
+    var needsEveryFact: Bool { get }
     /// The keys this span counts towards (empty for most spans).
     func facts(of span: Span, service: String) -> [String]
     /// The keys to judge when `key` got a new fact (usually just `key`).
@@ -28,6 +32,7 @@ extension Detector {
     public var judgesOnEveryRound: Bool { false }
     public var settles: Bool { false }
     public var countsFailures: Bool { false }
+    public var needsEveryFact: Bool { true }
 
     public func keysToJudge(touched key: String, in context: some DetectionContext) throws -> [String] { [key] }
 }

@@ -1,6 +1,9 @@
 /// Where an exception stands in the queue.
 public enum ExceptionStatus: String, Sendable, Equatable, CaseIterable {
     case open, acknowledged, resolved, dismissed
+    /// Folded into the other exception of the same pattern when their workflows joined
+    /// (`merged_into`); no action applies to it, and lists and figures leave it out.
+    case merged
 
     /// Still waiting for someone (counts towards the SLA).
     public var isActive: Bool { self == .open || self == .acknowledged }

@@ -30,7 +30,7 @@ public struct RepeatFailureDetector: Detector {
 
     /// The dedupe key of the exception this span's failure counts towards.
     public func dedupeKey(of span: Span, service: String) -> String? {
-        Failure(span, typing: configuration.failureTyping).map { name + "\u{1F}" + key(of: span, failure: $0, service: service) }
+        Failure(span, typing: configuration.failureTyping).map { Detection.dedupeKey(detector: name, key: key(of: span, failure: $0, service: service)) }
     }
 
     public func evaluate(key: String, in context: some DetectionContext) throws -> Detection? {
@@ -42,7 +42,7 @@ public struct RepeatFailureDetector: Detector {
         let nonTransientLimit = max(1, configuration.nonTransientMaxAttempts)
         var transient = typing.isTransient(type)
         var limit = transient ? transientLimit : nonTransientLimit
-        let dedupeKey = name + "\u{1F}" + key
+        let dedupeKey = Detection.dedupeKey(detector: name, key: key)
         if !transient, typing.isGeneric(type), nonTransientLimit < transientLimit {
             // Untyped: transient until the workflow settles without recovering.
             let count = try context.count(key)

@@ -5,6 +5,7 @@ import TraceModel
 public struct StaleConnectorDataDetector: Detector {
     public let configuration: DetectionConfiguration
     public var name: String { "stale_connector_data" }
+    public var needsEveryFact: Bool { false }
 
     public init(configuration: DetectionConfiguration) {
         self.configuration = configuration
@@ -24,7 +25,7 @@ public struct StaleConnectorDataDetector: Detector {
         guard fields.count == 3 else { return nil }
         let (connector, service, tool) = (fields[0], fields[1], fields[2])
         let limit = max(1, configuration.staleReadsBeforeEscalation)
-        let dedupeKey = name + "\u{1F}" + key
+        let dedupeKey = Detection.dedupeKey(detector: name, key: key)
         guard let pattern = try CountedPattern(key: key, dedupeKey: dedupeKey, limit: limit, in: context) else { return nil }
         return Detection(
             exceptionClass: name,

@@ -29,6 +29,8 @@ public struct ExceptionRecord: Sendable, Equatable {
     public var updatedAtUnixNano: UInt64
     public var firstActionAtUnixNano: UInt64?
     public var resolvedAtUnixNano: UInt64?
+    /// For a `merged` exception: the exception of the same pattern it was folded into.
+    public var mergedInto: String?
 
     /// Past its due time: still active after it, or resolved after it.
     public func breached(now: UInt64) -> Bool {
@@ -67,6 +69,7 @@ public struct ExceptionRecord: Sendable, Equatable {
         updatedAtUnixNano = UInt64(bitPattern: row["updated_at_unix_nano"])
         firstActionAtUnixNano = (row["first_action_at_unix_nano"] as Int64?).map { UInt64(bitPattern: $0) }
         resolvedAtUnixNano = (row["resolved_at_unix_nano"] as Int64?).map { UInt64(bitPattern: $0) }
+        mergedInto = row["merged_into"]
     }
 }
 

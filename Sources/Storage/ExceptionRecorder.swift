@@ -44,7 +44,10 @@ struct ExceptionRecorder {
             try db.cachedStatement(sql: """
                 UPDATE exception SET occurrences = ?, summary = ?, updated_at_unix_nano = ? WHERE id = ?
                 """).execute(arguments: [detection.occurrences, detection.summary, Int64(bitPattern: now), id])
-            try appendHistory(id, action: "recurred", note: "occurrence \(detection.occurrences): \(detection.summary)", owner: nil)
+            // The count moves on every repeat; the history notes it at 2, 4, 8, … occurrences.
+            if Self.crossesPowerOfTwo(from: occurrences, to: detection.occurrences) {
+                try appendHistory(id, action: "recurred", note: "occurrence \(detection.occurrences): \(detection.summary)", owner: nil)
+            }
         } else {
             try db.cachedStatement(sql: """
                 UPDATE exception SET status = 'open', occurrences = ?, summary = ?, updated_at_unix_nano = ?,
@@ -70,10 +73,40 @@ struct ExceptionRecorder {
         return (id, false)
     }
 
+    /// Whether a power of two lies in (old, new].
+    static func crossesPowerOfTwo(from old: Int, to new: Int) -> Bool {
+        new > old && (Int.bitWidth - new.leadingZeroBitCount) > (Int.bitWidth - max(old, 0).leadingZeroBitCount)
+    }
+
+    /// Folds the exceptions `absorbed` brings into a merge whose pattern the survivor already
+    /// has: one exception per pattern per workflow. The one opened first stays; the other is
+    /// marked `merged` (with `merged_into`), and both histories say so.
+    func mergeDuplicates(absorbed: Int64, into survivor: Int64) throws {
+        let rows = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT id, dedupe_key, opened_at_unix_nano FROM exception WHERE workflow_id = ? AND status != 'merged'
+            """), arguments: [absorbed])
+        for row in rows {
+            let id: String = row["id"]
+            guard let kept = try Self.filed(db, dedupeKey: row["dedupe_key"], workflow: survivor) else { continue }
+            var keptID: String = kept["id"]
+            var mergedID = id
+            let keptOpened = try Int64.fetchOne(db.cachedStatement(sql: "SELECT opened_at_unix_nano FROM exception WHERE id = ?"),
+                                                arguments: [keptID]) ?? 0
+            let absorbedOpened: Int64 = row["opened_at_unix_nano"]
+            if (absorbedOpened, id) < (keptOpened, keptID) { swap(&keptID, &mergedID) }
+            try db.cachedStatement(sql: """
+                UPDATE exception SET status = 'merged', merged_into = ?, updated_at_unix_nano = ? WHERE id = ?
+                """).execute(arguments: [keptID, Int64(bitPattern: now), mergedID])
+            try db.cachedStatement(sql: "UPDATE exception SET updated_at_unix_nano = ? WHERE id = ?").execute(arguments: [Int64(bitPattern: now), keptID])
+            try appendHistory(mergedID, action: "merged", note: "merged into \(keptID): the same pattern, once their workflows joined", owner: nil)
+            try appendHistory(keptID, action: "merged", note: "\(mergedID) merged into it: the same pattern, once their workflows joined", owner: nil)
+        }
+    }
+
     /// The exception already filed for this pattern in the workflow, if any.
     static func filed(_ db: Database, dedupeKey: String, workflow: Int64) throws -> Row? {
         try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT id, status, occurrences FROM exception WHERE workflow_id = ? AND dedupe_key = ?
+            SELECT id, status, occurrences FROM exception WHERE workflow_id = ? AND dedupe_key = ? AND status != 'merged'
             ORDER BY opened_at_unix_nano, id LIMIT 1
             """), arguments: [workflow, dedupeKey])
     }

@@ -36,7 +36,7 @@ extension TraceStore {
             let settling = try Int.fetchOne(db, sql: "SELECT count(*) FROM workflow_settle") ?? 0
             return (try Row.fetchAll(db, sql: """
                 SELECT class, owner, status, opened_at_unix_nano, due_at_unix_nano, first_action_at_unix_nano, resolved_at_unix_nano
-                FROM exception
+                FROM exception WHERE status != 'merged'
                 """).map { row in
                 Item(exceptionClass: row["class"], owner: row["owner"], status: ExceptionStatus(rawValue: row["status"]) ?? .open,
                      opened: UInt64(bitPattern: row["opened_at_unix_nano"]), due: UInt64(bitPattern: row["due_at_unix_nano"]),
@@ -72,6 +72,7 @@ extension TraceStore {
             case .acknowledged: figures.acknowledged += 1
             case .resolved: figures.resolved += 1
             case .dismissed: figures.dismissed += 1
+            case .merged: continue
             }
         }
         let active = items.filter { $0.status.isActive }

@@ -144,13 +144,14 @@ enum Schema {
                 BEGIN SELECT RAISE(ABORT, 'exception history is append-only'); END;
                 """)
         }
-        migrator.registerMigration("v4: failed children, correlation values") { db in
+        migrator.registerMigration("v4: failed children, correlation values, merged exceptions") { db in
             try db.execute(sql: """
                 CREATE TABLE failed_child (
                     trace_id BLOB NOT NULL,                -- a span one of whose children failed:
                     span_id BLOB NOT NULL,                 -- its own failure is a wrapper, not counted
                     PRIMARY KEY (trace_id, span_id)
                 ) WITHOUT ROWID;
+                ALTER TABLE exception ADD COLUMN merged_into TEXT;   -- status merged: the exception it joined
                 CREATE TABLE correlation_value (
                     attribute TEXT NOT NULL,               -- a stitch.correlation_attributes key
                     value TEXT NOT NULL,

@@ -23,6 +23,7 @@ extension TraceStore {
                 ON CONFLICT (workflow_id, detector, key) DO UPDATE SET count = fact_count.count + excluded.count
                 """).execute(arguments: [merge.survivor, merge.absorbed])
             try db.cachedStatement(sql: "DELETE FROM fact_count WHERE workflow_id = ?").execute(arguments: [merge.absorbed])
+            try ExceptionRecorder(db: db, owners: owners, now: now).mergeDuplicates(absorbed: merge.absorbed, into: merge.survivor)
             try db.cachedStatement(sql: "UPDATE exception SET workflow_id = ? WHERE workflow_id = ?").execute(arguments: [merge.survivor, merge.absorbed])
         }
         var round = DetectionRound(db: db, store: self, now: now, settled: false)

@@ -34,6 +34,8 @@ extension TraceStore {
             if let status = filter.status {
                 conditions.append("exception.status = ?")
                 arguments += [status.rawValue]
+            } else {
+                conditions.append("exception.status != 'merged'")
             }
             if let exceptionClass = filter.exceptionClass {
                 conditions.append("exception.class = ?")

@@ -26,6 +26,8 @@ public final class TraceStore: Sendable {
     let plan: FactPlan
     /// Detectors whose facts are failures, counted once at the deepest failed span.
     let failureDetectors: [String]
+    /// Detectors whose facts are only counted once their pattern is filed in the workflow.
+    let countedOnceFiled: Set<String>
     let detectorsByName: [String: any Detector]
     /// Who owns what the detectors find.
     public let owners: OwnerRouting
@@ -39,6 +41,7 @@ public final class TraceStore: Sendable {
         plan = FactPlan(detection: detection, correlationAttributes: correlationAttributes)
         detectors = plan.detectors
         failureDetectors = detectors.filter(\.countsFailures).map(\.name)
+        countedOnceFiled = Set(detectors.filter { !$0.needsEveryFact }.map(\.name))
         detectorsByName = Dictionary(detectors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.owners = owners
         settleAfterNanos = detection.settleAfterNanos
@@ -101,10 +104,19 @@ public final class TraceStore: Sendable {
             var links: [(from: TraceID, to: TraceID)] = []
             var facts: [(trace: TraceID, detector: String, key: String)] = []
             var dropped: [(trace: TraceID, detector: String, key: String)] = []
+            var counted: [(trace: TraceID, traceID: [UInt8], spanID: [UInt8], start: UInt64, detector: String, key: String)] = []
             let insertFact = try PreparedStatement(db, sql: """
                 INSERT INTO detection_fact (trace_id, detector, key, span_id, start_time_unix_nano) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT DO NOTHING
                 """)
+            func storeFact(_ traceID: [UInt8], _ spanID: [UInt8], _ start: UInt64, _ detector: String, _ key: String) throws -> Bool {
+                insertFact.bind(blob: traceID)
+                insertFact.bind(text: detector)
+                insertFact.bind(text: key)
+                insertFact.bind(blob: spanID)
+                insertFact.bind(start)
+                return try insertFact.execute() > 0
+            }
             let failures = FailureFacts(db: db, detectors: self.failureDetectors)
             for rows in batches {
                 let resourceIDs = try rows.resources.map { try self.resourceID($0, db) }
@@ -137,12 +149,13 @@ public final class TraceStore: Sendable {
                     }
                     let wrapper = try span.facts.contains { failures.detectors.contains($0.detector) } && failures.hasFailedChild(trace: span.traceID, span: span.spanID)
                     for fact in span.facts where !(wrapper && failures.detectors.contains(fact.detector)) {
-                        insertFact.bind(blob: span.traceID)
-                        insertFact.bind(text: fact.detector)
-                        insertFact.bind(text: fact.key)
-                        insertFact.bind(blob: span.spanID)
-                        insertFact.bind(span.startTimeUnixNano)
-                        if try insertFact.execute() > 0 { facts.append((span.trace, fact.detector, fact.key)) }
+                        if self.countedOnceFiled.contains(fact.detector) {
+                            counted.append((span.trace, span.traceID, span.spanID, span.startTimeUnixNano, fact.detector, fact.key))
+                            continue
+                        }
+                        if try storeFact(span.traceID, span.spanID, span.startTimeUnixNano, fact.detector, fact.key) {
+                            facts.append((span.trace, fact.detector, fact.key))
+                        }
                     }
                     for correlation in span.correlations {
                         if let joined = try CorrelationValues.record(db, correlation, trace: span.trace), joined != span.trace {
@@ -178,6 +191,17 @@ public final class TraceStore: Sendable {
             }
             let stitching = clock.now - started
             let detecting = clock.now
+            // Facts of counting patterns: stored until the pattern is filed in the workflow, then only counted.
+            var filed: [DetectionRound.Item: Bool] = [:]
+            for fact in counted {
+                guard let workflow = stitcher.workflow(of: fact.trace)?.id else { continue }
+                let item = DetectionRound.Item(workflow: workflow, detector: fact.detector, key: fact.key)
+                let isFiled = try filed[item] ?? (ExceptionRecorder.filed(
+                    db, dedupeKey: Detection.dedupeKey(detector: fact.detector, key: fact.key), workflow: workflow) != nil)
+                filed[item] = isFiled
+                if try !isFiled && !storeFact(fact.traceID, fact.spanID, fact.start, fact.detector, fact.key) { continue }
+                facts.append((fact.trace, fact.detector, fact.key))
+            }
             let opened = try self.detect(db, facts: facts, dropped: dropped, workflows: Set(newSpansByWorkflow.keys), stitcher: stitcher, now: receivedAt)
             return Recorded(inserted: inserted, stitching: stitching, detection: clock.now - detecting, opened: opened)
         }

@@ -47,6 +47,8 @@ extension ExceptionRecord {
         if let workflowName { writer.string(workflowName) } else { writer.raw("null") }
         writer.key("occurrences")
         writer.number(occurrences)
+        writer.key("merged_into")
+        if let mergedInto { writer.string(mergedInto) } else { writer.raw("null") }
         more(&writer)
         writer.byte(UInt8(ascii: "}"))
     }

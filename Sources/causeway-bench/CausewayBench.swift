@@ -21,7 +21,9 @@ struct CausewayBench {
         let workload = Workload(spansPerRequest: spansPerRequest, requests: requests)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("causeway-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        // CAUSEWAY_BENCH_KEEP=1 keeps the databases for inspection.
+        let keep = ProcessInfo.processInfo.environment["CAUSEWAY_BENCH_KEEP"] == "1"
+        defer { if keep { print("databases kept in \(directory.path)") } else { try? FileManager.default.removeItem(at: directory) } }
 
         print("workload: \(requests) requests × \(spansPerRequest) spans, \(concurrency) concurrent clients")
         let batches = (0..<requests).map(workload.batch)

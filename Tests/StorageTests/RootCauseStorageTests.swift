@@ -91,4 +91,32 @@ struct RootCauseStorageTests {
         try await Self.run(plain, [[producer], [consumer]])
         #expect(try await plain.workflow(containing: .stub(0x72))?.traceIDs == [.stub(0x72)])
     }
+
+    @Test("two workflows that each filed a pattern, once joined, keep one exception of it: the other is merged into it")
+    func mergedOnJoin() async throws {
+        let store = try TraceStore(path: temporaryDatabasePath())
+        func staleReads(_ trace: UInt64, start: UInt64, links: [SpanLink] = []) -> [Span] {
+            (1...3).map { index in
+                Span.stub(trace: .stub(trace), span: .stub(index), parent: index == 1 ? nil : .stub(1), start: Self.t0 + start + index,
+                          attributes: [Attribute("connector.name", .string("vendor-master")), Attribute("connector.data.age_ms", .int(7_200_000))],
+                          links: index == 1 ? links : [])
+            }
+        }
+        try await Self.run(store, [staleReads(0x81, start: 0)])
+        try await Self.run(store, [staleReads(0x82, start: 100)])
+        #expect(try await store.exceptions(ExceptionFilter(), limit: 50, after: nil).items.count == 2)
+        // A late span links the second trace to the first: one workflow, one pattern.
+        let join = Span.stub(trace: .stub(0x82), span: .stub(9), parent: .stub(1), start: Self.t0 + 200,
+                             links: [SpanLink(traceID: .stub(0x81), spanID: .stub(1))])
+        try await Self.run(store, [[join]])
+        let listed = try await store.exceptions(ExceptionFilter(), limit: 50, after: nil).items
+        #expect(listed.count == 1)
+        let kept = try #require(listed.first)
+        #expect(kept.trigger.traceID == .stub(0x81))
+        let merged = try await store.exceptions(ExceptionFilter(status: .merged), limit: 50, after: nil).items
+        #expect(merged.count == 1)
+        #expect(merged.first?.mergedInto == kept.id)
+        #expect(try await store.exception(id: kept.id)?.history.map(\.action) == ["opened", "merged", "recurred"])
+        #expect(try await store.queueStatistics(now: Self.t0).total.open == 1)
+    }
 }
