@@ -11,14 +11,15 @@ struct ExceptionRecorder {
     let db: Database
     let owners: OwnerRouting
     let now: UInt64
+    let cache: DetectionCache
 
     /// Files `detection`, found in workflow `workflow`; returns the exception id and whether it was newly opened.
     @discardableResult
     func record(_ detection: Detection, workflow: Int64) throws -> (id: String, opened: Bool)? {
-        if let target = detection.foldsInto, let existing = try Self.filed(db, dedupeKey: target, workflow: workflow) {
+        if let target = detection.foldsInto, let existing = try cache.filed(target, workflow: workflow, db) {
             return try fold(detection, into: existing)
         }
-        guard let existing = try Self.filed(db, dedupeKey: detection.dedupeKey, workflow: workflow) else {
+        guard let existing = try cache.filed(detection.dedupeKey, workflow: workflow, db) else {
             guard let id = detection.exceptionID, let trigger = detection.trigger else { return nil }
             let route = owners.route(detection)
             try db.cachedStatement(sql: """
@@ -33,13 +34,14 @@ struct ExceptionRecorder {
                     detection.dedupeKey, workflow, detection.occurrences, Int64(bitPattern: now), Int64(bitPattern: now),
                 ])
             guard db.changesCount > 0 else { return (id, false) }
+            cache.setFiled(DetectionCache.Filed(id: id, status: .open, occurrences: detection.occurrences), detection.dedupeKey, workflow: workflow)
             try appendHistory(id, action: "opened", note: detection.summary, owner: route.owner)
             return (id, true)
         }
-        let id: String = existing["id"]
-        let occurrences: Int = existing["occurrences"]
+        let (id, occurrences, status) = (existing.id, existing.occurrences, existing.status)
         guard detection.occurrences > occurrences else { return (id, false) }
-        let status = ExceptionStatus(rawValue: existing["status"]) ?? .open
+        cache.setFiled(DetectionCache.Filed(id: id, status: status.isActive ? status : .open, occurrences: detection.occurrences),
+                       detection.dedupeKey, workflow: workflow)
         if status.isActive {
             try db.cachedStatement(sql: """
                 UPDATE exception SET occurrences = ?, summary = ?, updated_at_unix_nano = ? WHERE id = ?
@@ -60,8 +62,8 @@ struct ExceptionRecorder {
 
     /// Folds a detection into the exception already filed for its root cause: one more
     /// occurrence and a `folded` history line, once.
-    private func fold(_ detection: Detection, into existing: Row) throws -> (id: String, opened: Bool) {
-        let id: String = existing["id"]
+    private func fold(_ detection: Detection, into existing: DetectionCache.Filed) throws -> (id: String, opened: Bool) {
+        let id = existing.id
         let already = try Bool.fetchOne(db.cachedStatement(sql: """
             SELECT EXISTS (SELECT 1 FROM exception_history WHERE exception_id = ? AND action = 'folded')
             """), arguments: [id]) ?? false
@@ -88,7 +90,7 @@ struct ExceptionRecorder {
         for row in rows {
             let id: String = row["id"]
             guard let kept = try Self.filed(db, dedupeKey: row["dedupe_key"], workflow: survivor) else { continue }
-            var keptID: String = kept["id"]
+            var keptID = kept.id
             var mergedID = id
             let keptOpened = try Int64.fetchOne(db.cachedStatement(sql: "SELECT opened_at_unix_nano FROM exception WHERE id = ?"),
                                                 arguments: [keptID]) ?? 0
@@ -104,11 +106,13 @@ struct ExceptionRecorder {
     }
 
     /// The exception already filed for this pattern in the workflow, if any.
-    static func filed(_ db: Database, dedupeKey: String, workflow: Int64) throws -> Row? {
+    static func filed(_ db: Database, dedupeKey: String, workflow: Int64) throws -> DetectionCache.Filed? {
         try Row.fetchOne(db.cachedStatement(sql: """
             SELECT id, status, occurrences FROM exception WHERE workflow_id = ? AND dedupe_key = ? AND status != 'merged'
             ORDER BY opened_at_unix_nano, id LIMIT 1
-            """), arguments: [workflow, dedupeKey])
+            """), arguments: [workflow, dedupeKey]).map { row in
+            DetectionCache.Filed(id: row["id"], status: ExceptionStatus(rawValue: row["status"]) ?? .open, occurrences: row["occurrences"])
+        }
     }
 
     func appendHistory(_ id: String, action: String, note: String, owner: String?, actor: String = "causeway") throws {

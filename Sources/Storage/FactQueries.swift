@@ -31,6 +31,12 @@ enum FactQueries {
                             arguments: [workflow, detector])
     }
 
+    /// Every (detector, key) with facts in one workflow.
+    static func keys(_ db: Database, workflow: Int64) throws -> [(detector: String, key: String)] {
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT detector, key FROM fact_count WHERE workflow_id = ?"), arguments: [workflow])
+            .map { ($0["detector"], $0["key"]) }
+    }
+
     /// How many facts of `detector`/`key` the workflow holds (kept by the writer: no scan).
     static func count(_ db: Database, workflow: Int64, detector: String, key: String) throws -> Int {
         try Int.fetchOne(db.cachedStatement(sql: "SELECT count FROM fact_count WHERE workflow_id = ? AND detector = ? AND key = ?"),
@@ -47,14 +53,5 @@ enum FactQueries {
             ORDER BY detection_fact.start_time_unix_nano, detection_fact.trace_id, detection_fact.span_id
             LIMIT 1 OFFSET ?
             """), arguments: [detector, key, workflow, index]).flatMap(occurrence)
-    }
-
-    /// Whether any of `detectors` has a fact in the workflow.
-    static func hasFacts(_ db: Database, workflow: Int64, detectors: [String]) throws -> Bool {
-        guard !detectors.isEmpty else { return false }
-        let marks = Array(repeating: "?", count: detectors.count).joined(separator: ", ")
-        return try Bool.fetchOne(db.cachedStatement(sql: """
-            SELECT EXISTS (SELECT 1 FROM fact_count WHERE workflow_id = ? AND detector IN (\(marks)))
-            """), arguments: [workflow] + StatementArguments(detectors)) ?? false
     }
 }

@@ -10,6 +10,7 @@ struct SQLiteDetectionContext: DetectionContext {
     let workflow: Int64
     let detector: String
     let settled: Bool
+    let cache: DetectionCache
 
     func facts(_ key: String) throws -> [FactOccurrence] {
         try FactQueries.facts(db, workflow: workflow, detector: detector, key: key)
@@ -20,7 +21,7 @@ struct SQLiteDetectionContext: DetectionContext {
     }
 
     func count(_ key: String) throws -> Int {
-        try FactQueries.count(db, workflow: workflow, detector: detector, key: key)
+        try cache.count(DetectionRound.Item(workflow: workflow, detector: detector, key: key), db)
     }
 
     func fact(_ key: String, at index: Int) throws -> FactOccurrence? {
@@ -28,12 +29,11 @@ struct SQLiteDetectionContext: DetectionContext {
     }
 
     func isFiled(_ dedupeKey: String) throws -> Bool {
-        try ExceptionRecorder.filed(db, dedupeKey: dedupeKey, workflow: workflow) != nil
+        try cache.filed(dedupeKey, workflow: workflow, db) != nil
     }
 
     func isActive(_ dedupeKey: String) throws -> Bool {
-        guard let row = try ExceptionRecorder.filed(db, dedupeKey: dedupeKey, workflow: workflow) else { return false }
-        return ExceptionStatus(rawValue: row["status"])?.isActive ?? false
+        try cache.filed(dedupeKey, workflow: workflow, db)?.status.isActive ?? false
     }
 
     func spans(named name: String, startingAfter start: UInt64) throws -> [CausalNode] {

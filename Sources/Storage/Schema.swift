@@ -152,6 +152,8 @@ enum Schema {
                     PRIMARY KEY (trace_id, span_id)
                 ) WITHOUT ROWID;
                 ALTER TABLE exception ADD COLUMN merged_into TEXT;   -- status merged: the exception it joined
+                CREATE INDEX exception_filed ON exception (workflow_id, dedupe_key, opened_at_unix_nano, id)
+                    WHERE status != 'merged';                       -- the one exception of a pattern in a workflow
                 CREATE TABLE correlation_value (
                     attribute TEXT NOT NULL,               -- a stitch.correlation_attributes key
                     value TEXT NOT NULL,

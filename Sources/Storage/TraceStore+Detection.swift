@@ -12,7 +12,7 @@ extension TraceStore {
     func detect(
         _ db: Database, facts: [(trace: TraceID, detector: String, key: String)],
         dropped: [(trace: TraceID, detector: String, key: String)], workflows: Set<Int64>,
-        stitcher: WorkflowStitcher<SQLiteWorkflowMembership>, now: UInt64
+        stitcher: WorkflowStitcher<SQLiteWorkflowMembership>, now: UInt64, cache: DetectionCache
     ) throws -> [String] {
         // Fact counts and exceptions follow merges (cost: the absorbed workflow's keys and
         // exceptions), then the new facts are counted.
@@ -23,10 +23,11 @@ extension TraceStore {
                 ON CONFLICT (workflow_id, detector, key) DO UPDATE SET count = fact_count.count + excluded.count
                 """).execute(arguments: [merge.survivor, merge.absorbed])
             try db.cachedStatement(sql: "DELETE FROM fact_count WHERE workflow_id = ?").execute(arguments: [merge.absorbed])
-            try ExceptionRecorder(db: db, owners: owners, now: now).mergeDuplicates(absorbed: merge.absorbed, into: merge.survivor)
+            try ExceptionRecorder(db: db, owners: owners, now: now, cache: cache).mergeDuplicates(absorbed: merge.absorbed, into: merge.survivor)
             try db.cachedStatement(sql: "UPDATE exception SET workflow_id = ? WHERE workflow_id = ?").execute(arguments: [merge.survivor, merge.absorbed])
         }
-        var round = DetectionRound(db: db, store: self, now: now, settled: false)
+        cache.forget(workflows: Set(stitcher.merges.flatMap { [$0.absorbed, $0.survivor] }))
+        var round = DetectionRound(db: db, store: self, now: now, settled: false, cache: cache)
         var newCounts: [DetectionRound.Item: Int] = [:]
         for fact in facts {
             guard let workflow = stitcher.workflow(of: fact.trace) else { continue }
@@ -38,10 +39,12 @@ extension TraceStore {
             newCounts[DetectionRound.Item(workflow: workflow.id, detector: fact.detector, key: fact.key), default: 0] -= 1
         }
         for (item, count) in newCounts where count != 0 {
-            try db.cachedStatement(sql: """
+            let total = try Int.fetchOne(db.cachedStatement(sql: """
                 INSERT INTO fact_count (workflow_id, detector, key, count) VALUES (?, ?, ?, ?)
                 ON CONFLICT (workflow_id, detector, key) DO UPDATE SET count = fact_count.count + excluded.count
-                """).execute(arguments: [item.workflow, item.detector, item.key, count])
+                RETURNING count
+                """), arguments: [item.workflow, item.detector, item.key, count])
+            if let total { cache.setCount(total, for: item) }
         }
         let survivors = Set(stitcher.merges.map(\.survivor))
         let active = workflows.union(survivors)
@@ -50,10 +53,17 @@ extension TraceStore {
                 round.touch(survivor, row["detector"], row["key"])
             }
         }
-        for detector in detectors where detector.judgesOnEveryRound {
-            for workflow in active {
-                for key in try FactQueries.keys(db, workflow: workflow, detector: detector.name) { round.touch(workflow, detector.name, key) }
+        // One read per active workflow serves the detectors that judge on every round and the settle windows.
+        let everyRound = Set(detectors.filter(\.judgesOnEveryRound).map(\.name))
+        let settling = Set(detectors.filter(\.settles).map(\.name))
+        var settlingWorkflows: [Int64] = []
+        for workflow in active.sorted() {
+            var settles = false
+            for (detector, key) in try FactQueries.keys(db, workflow: workflow) {
+                if everyRound.contains(detector) { round.touch(workflow, detector, key) }
+                if settling.contains(detector) { settles = true }
             }
+            if settles { settlingWorkflows.append(workflow) }
         }
         let opened = try round.judge()
 
@@ -61,8 +71,7 @@ extension TraceStore {
         for merge in stitcher.merges {
             try db.cachedStatement(sql: "DELETE FROM workflow_settle WHERE workflow_id = ?").execute(arguments: [merge.absorbed])
         }
-        let settling = detectors.filter(\.settles).map(\.name)
-        for workflow in active where try FactQueries.hasFacts(db, workflow: workflow, detectors: settling) {
+        for workflow in settlingWorkflows {
             try db.cachedStatement(sql: """
                 INSERT INTO workflow_settle (workflow_id, due_at_unix_nano) VALUES (?, ?)
                 ON CONFLICT (workflow_id) DO UPDATE SET due_at_unix_nano = excluded.due_at_unix_nano
@@ -77,7 +86,7 @@ extension TraceStore {
         try await write { db in
             let due = try Int64.fetchAll(db, sql: "SELECT workflow_id FROM workflow_settle WHERE due_at_unix_nano <= ? ORDER BY due_at_unix_nano",
                                          arguments: [Int64(bitPattern: now)])
-            var round = DetectionRound(db: db, store: self, now: now, settled: true)
+            var round = DetectionRound(db: db, store: self, now: now, settled: true, cache: DetectionCache())
             for workflow in due {
                 for detector in self.detectors where detector.settles {
                     for key in try FactQueries.keys(db, workflow: workflow, detector: detector.name) { round.touch(workflow, detector.name, key) }
@@ -103,10 +112,12 @@ struct DetectionRound {
     let store: TraceStore
     let now: UInt64
     let settled: Bool
+    let cache: DetectionCache
     private var items: [Item] = []
     private var seen: Set<Item> = []
 
-    init(db: Database, store: TraceStore, now: UInt64, settled: Bool) {
+    init(db: Database, store: TraceStore, now: UInt64, settled: Bool, cache: DetectionCache) {
+        self.cache = cache
         self.db = db
         self.store = store
         self.now = now
@@ -121,12 +132,12 @@ struct DetectionRound {
     /// Expands each touched key to the keys its detector judges, evaluates them and files what they find.
     func judge() throws -> [String] {
         guard !items.isEmpty else { return [] }
-        let recorder = ExceptionRecorder(db: db, owners: store.owners, now: now)
+        let recorder = ExceptionRecorder(db: db, owners: store.owners, now: now, cache: cache)
         var judged: Set<Item> = []
         var opened: [String] = []
         for item in items {
             guard let detector = store.detectorsByName[item.detector] else { continue }
-            let context = SQLiteDetectionContext(db: db, workflow: item.workflow, detector: item.detector, settled: settled)
+            let context = SQLiteDetectionContext(db: db, workflow: item.workflow, detector: item.detector, settled: settled, cache: cache)
             for key in try detector.keysToJudge(touched: item.key, in: context) {
                 guard judged.insert(Item(workflow: item.workflow, detector: item.detector, key: key)).inserted else { continue }
                 guard let detection = try detector.evaluate(key: key, in: context) else { continue }

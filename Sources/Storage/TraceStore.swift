@@ -192,17 +192,14 @@ public final class TraceStore: Sendable {
             let stitching = clock.now - started
             let detecting = clock.now
             // Facts of counting patterns: stored until the pattern is filed in the workflow, then only counted.
-            var filed: [DetectionRound.Item: Bool] = [:]
+            let cache = DetectionCache()
             for fact in counted {
                 guard let workflow = stitcher.workflow(of: fact.trace)?.id else { continue }
-                let item = DetectionRound.Item(workflow: workflow, detector: fact.detector, key: fact.key)
-                let isFiled = try filed[item] ?? (ExceptionRecorder.filed(
-                    db, dedupeKey: Detection.dedupeKey(detector: fact.detector, key: fact.key), workflow: workflow) != nil)
-                filed[item] = isFiled
+                let isFiled = try cache.filed(Detection.dedupeKey(detector: fact.detector, key: fact.key), workflow: workflow, db) != nil
                 if try !isFiled && !storeFact(fact.traceID, fact.spanID, fact.start, fact.detector, fact.key) { continue }
                 facts.append((fact.trace, fact.detector, fact.key))
             }
-            let opened = try self.detect(db, facts: facts, dropped: dropped, workflows: Set(newSpansByWorkflow.keys), stitcher: stitcher, now: receivedAt)
+            let opened = try self.detect(db, facts: facts, dropped: dropped, workflows: Set(newSpansByWorkflow.keys), stitcher: stitcher, now: receivedAt, cache: cache)
             return Recorded(inserted: inserted, stitching: stitching, detection: clock.now - detecting, opened: opened)
         }
     }
@@ -256,3 +253,4 @@ public final class TraceStore: Sendable {
         try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM span") ?? 0 }
     }
 }
+
