@@ -8,9 +8,12 @@ public struct FactPlan: Sendable {
     public var failureTyping: FailureTyping?
     /// `stitch.correlation_attributes`: traces sharing a value of one of these join one workflow.
     public var correlationAttributes: [String]
+    /// Detectors whose facts are only counted once their pattern is filed (`needsEveryFact` false).
+    public var countedOnceFiled: Set<String>
 
     public init(detection: DetectionConfiguration, correlationAttributes: [String] = []) {
         detectors = detection.detectors
+        countedOnceFiled = Set(detectors.filter { !$0.needsEveryFact }.map(\.name))
         failureTyping = detection.enabled ? detection.failureTyping : nil
         self.correlationAttributes = correlationAttributes
     }
@@ -19,6 +22,7 @@ public struct FactPlan: Sendable {
         self.detectors = detectors
         self.failureTyping = failureTyping
         self.correlationAttributes = correlationAttributes
+        countedOnceFiled = []
     }
 
     /// Columns only.

@@ -60,12 +60,24 @@ struct SpanRows: Sendable {
         var correlations: [(attribute: String, value: String)] = []
     }
 
+    /// Facts of counting patterns (`FactPlan.countedOnceFiled`), grouped by trace and key on the
+    /// caller's task, so the writer handles a group at once instead of fact by fact.
+    struct FactGroup: Sendable {
+        var trace: TraceID
+        var detector: String
+        var key: String
+        /// Indexes into `spans`.
+        var spans: [Int]
+    }
+
     var resources: [ResourceRow] = []
     var scopes: [ScopeRow] = []
     var spans: [SpanRow] = []
+    var factGroups: [FactGroup] = []
 
     init(_ batch: TraceBatch, plan: FactPlan = .none) {
         spans.reserveCapacity(batch.spanCount)
+        var groupIndex: [GroupKey: Int] = [:]
         for group in batch.resourceGroups {
             let resource = group.resource
             resources.append(ResourceRow(
@@ -87,7 +99,17 @@ struct SpanRows: Sendable {
                     var row = SpanRow(span, resourceIndex: resources.count - 1, scopeIndex: scopes.count - 1)
                     for detector in plan.detectors {
                         for key in detector.facts(of: span, service: resource.serviceName) {
-                            row.facts.append((detector.name, key))
+                            guard plan.countedOnceFiled.contains(detector.name) else {
+                                row.facts.append((detector.name, key))
+                                continue
+                            }
+                            let group = GroupKey(trace: span.traceID, detector: detector.name, key: key)
+                            if let index = groupIndex[group] {
+                                factGroups[index].spans.append(spans.count)
+                            } else {
+                                groupIndex[group] = factGroups.count
+                                factGroups.append(FactGroup(trace: span.traceID, detector: detector.name, key: key, spans: [spans.count]))
+                            }
                         }
                     }
                     if let typing = plan.failureTyping, span.parentSpanID != nil, Failure(span, typing: typing) != nil {
@@ -100,6 +122,12 @@ struct SpanRows: Sendable {
                 }
             }
         }
+    }
+
+    private struct GroupKey: Hashable {
+        var trace: TraceID
+        var detector: String
+        var key: String
     }
 
     static func json(_ attributes: [Attribute]) -> [UInt8] {

@@ -10,7 +10,7 @@ extension TraceStore {
     /// each round, in the workflows that got new spans. Then (re)starts the settle window of
     /// workflows holding facts of settling patterns. Returns the exceptions it opened.
     func detect(
-        _ db: Database, facts: [(trace: TraceID, detector: String, key: String)],
+        _ db: Database, facts: [(trace: TraceID, detector: String, key: String, count: Int)],
         dropped: [(trace: TraceID, detector: String, key: String)], workflows: Set<Int64>,
         stitcher: WorkflowStitcher<SQLiteWorkflowMembership>, now: UInt64, cache: DetectionCache
     ) throws -> [String] {
@@ -32,7 +32,7 @@ extension TraceStore {
         for fact in facts {
             guard let workflow = stitcher.workflow(of: fact.trace) else { continue }
             round.touch(workflow.id, fact.detector, fact.key)
-            newCounts[DetectionRound.Item(workflow: workflow.id, detector: fact.detector, key: fact.key), default: 0] += 1
+            newCounts[DetectionRound.Item(workflow: workflow.id, detector: fact.detector, key: fact.key), default: 0] += fact.count
         }
         for fact in dropped {
             guard let workflow = stitcher.workflow(of: fact.trace) else { continue }

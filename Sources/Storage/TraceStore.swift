@@ -26,8 +26,6 @@ public final class TraceStore: Sendable {
     let plan: FactPlan
     /// Detectors whose facts are failures, counted once at the deepest failed span.
     let failureDetectors: [String]
-    /// Detectors whose facts are only counted once their pattern is filed in the workflow.
-    let countedOnceFiled: Set<String>
     let detectorsByName: [String: any Detector]
     /// Who owns what the detectors find.
     public let owners: OwnerRouting
@@ -41,7 +39,6 @@ public final class TraceStore: Sendable {
         plan = FactPlan(detection: detection, correlationAttributes: correlationAttributes)
         detectors = plan.detectors
         failureDetectors = detectors.filter(\.countsFailures).map(\.name)
-        countedOnceFiled = Set(detectors.filter { !$0.needsEveryFact }.map(\.name))
         detectorsByName = Dictionary(detectors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.owners = owners
         settleAfterNanos = detection.settleAfterNanos
@@ -102,9 +99,9 @@ public final class TraceStore: Sendable {
             var inserted = 0
             var newSpansByTrace: [TraceID: Int] = [:]
             var links: [(from: TraceID, to: TraceID)] = []
-            var facts: [(trace: TraceID, detector: String, key: String)] = []
+            var facts: [(trace: TraceID, detector: String, key: String, count: Int)] = []
             var dropped: [(trace: TraceID, detector: String, key: String)] = []
-            var counted: [(trace: TraceID, traceID: [UInt8], spanID: [UInt8], start: UInt64, detector: String, key: String)] = []
+            var counted: [(rows: SpanRows, isNew: [Bool])] = []
             let insertFact = try PreparedStatement(db, sql: """
                 INSERT INTO detection_fact (trace_id, detector, key, span_id, start_time_unix_nano) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT DO NOTHING
@@ -121,7 +118,8 @@ public final class TraceStore: Sendable {
             for rows in batches {
                 let resourceIDs = try rows.resources.map { try self.resourceID($0, db) }
                 let scopeIDs = try rows.scopes.map { try self.scopeID($0, db) }
-                for span in rows.spans {
+                var isNew = [Bool](repeating: false, count: rows.factGroups.isEmpty ? 0 : rows.spans.count)
+                for (position, span) in rows.spans.enumerated() {
                     insertSpan.bind(blob: span.traceID)
                     insertSpan.bind(blob: span.spanID)
                     insertSpan.bind(blob: span.parentSpanID)
@@ -142,6 +140,7 @@ public final class TraceStore: Sendable {
                     insertSpan.bind(scopeIDs[span.scopeIndex])
                     insertSpan.bind(receivedAt)
                     guard try insertSpan.execute() > 0 else { continue }
+                    if !isNew.isEmpty { isNew[position] = true }
                     inserted += 1
                     newSpansByTrace[span.trace, default: 0] += 1
                     if span.failedChild, let parent = span.parentSpanID {
@@ -149,12 +148,8 @@ public final class TraceStore: Sendable {
                     }
                     let wrapper = try span.facts.contains { failures.detectors.contains($0.detector) } && failures.hasFailedChild(trace: span.traceID, span: span.spanID)
                     for fact in span.facts where !(wrapper && failures.detectors.contains(fact.detector)) {
-                        if self.countedOnceFiled.contains(fact.detector) {
-                            counted.append((span.trace, span.traceID, span.spanID, span.startTimeUnixNano, fact.detector, fact.key))
-                            continue
-                        }
                         if try storeFact(span.traceID, span.spanID, span.startTimeUnixNano, fact.detector, fact.key) {
-                            facts.append((span.trace, fact.detector, fact.key))
+                            facts.append((span.trace, fact.detector, fact.key, 1))
                         }
                     }
                     for correlation in span.correlations {
@@ -176,6 +171,7 @@ public final class TraceStore: Sendable {
                         try insertLink.execute()
                     }
                 }
+                if !rows.factGroups.isEmpty { counted.append((rows, isNew)) }
             }
             let clock = ContinuousClock()
             let started = clock.now
@@ -193,11 +189,20 @@ public final class TraceStore: Sendable {
             let detecting = clock.now
             // Facts of counting patterns: stored until the pattern is filed in the workflow, then only counted.
             let cache = DetectionCache()
-            for fact in counted {
-                guard let workflow = stitcher.workflow(of: fact.trace)?.id else { continue }
-                let isFiled = try cache.filed(Detection.dedupeKey(detector: fact.detector, key: fact.key), workflow: workflow, db) != nil
-                if try !isFiled && !storeFact(fact.traceID, fact.spanID, fact.start, fact.detector, fact.key) { continue }
-                facts.append((fact.trace, fact.detector, fact.key))
+            for (rows, isNew) in counted {
+                for group in rows.factGroups {
+                    let members = group.spans.filter { isNew[$0] }
+                    guard !members.isEmpty, let workflow = stitcher.workflow(of: group.trace)?.id else { continue }
+                    var count = members.count
+                    if try cache.filed(Detection.dedupeKey(detector: group.detector, key: group.key), workflow: workflow, db) == nil {
+                        count = 0
+                        for member in members {
+                            let span = rows.spans[member]
+                            if try storeFact(span.traceID, span.spanID, span.startTimeUnixNano, group.detector, group.key) { count += 1 }
+                        }
+                    }
+                    if count > 0 { facts.append((group.trace, group.detector, group.key, count)) }
+                }
             }
             let opened = try self.detect(db, facts: facts, dropped: dropped, workflows: Set(newSpansByWorkflow.keys), stitcher: stitcher, now: receivedAt, cache: cache)
             return Recorded(inserted: inserted, stitching: stitching, detection: clock.now - detecting, opened: opened)
