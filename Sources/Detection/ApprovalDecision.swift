@@ -36,7 +36,7 @@ public struct ApprovalDecision: Sendable, Equatable {
         }
         if let decision = span.attributes["approval.decision"]?.stringValue?.lowercased(), decision == "granted" || decision == "denied" {
             // On a gate step the tool attributes name what is approved; on a tool call they name the call itself.
-            let names = ToolCall(span) == nil
+            let names = ToolCall.tool(of: span) == nil
             decisions.append(ApprovalDecision(
                 granted: decision == "granted", timeUnixNano: span.startTimeUnixNano, onSpan: true,
                 toolCallID: names ? span.attributes["gen_ai.tool.call.id"]?.stringValue : nil,

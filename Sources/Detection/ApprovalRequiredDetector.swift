@@ -26,17 +26,18 @@ public struct ApprovalRequiredDetector: Detector {
         self.configuration = configuration
     }
 
-    func requiresApproval(_ span: Span, _ call: ToolCall) -> Bool {
-        if span.attributes["tool.approval.required"]?.stringValue?.lowercased() == "true" { return true }
-        return configuration.approvalRequiredTools.contains { Glob.matches($0, call.name) }
+    func requiresApproval(_ span: Span, _ tool: String) -> Bool {
+        if let flag = span.attributes["tool.approval.required"]?.stringValue, flag.lowercased() == "true" { return true }
+        return configuration.approvalRequiredTools.contains { Glob.matches($0, tool) }
     }
 
     /// The approval-required calls a span records: itself, or the calls its run left paused.
     func calls(in span: Span) -> [ToolCall] {
-        if let call = ToolCall(span) {
-            return !call.isMCPServerSide && requiresApproval(span, call) ? [call] : []
+        if let tool = ToolCall.tool(of: span) {
+            guard requiresApproval(span, tool.name), let call = ToolCall(span), !call.isMCPServerSide else { return [] }
+            return [call]
         }
-        return ToolCall.pausedCalls(in: span).filter { requiresApproval(span, $0) }
+        return ToolCall.pausedCalls(in: span).filter { requiresApproval(span, $0.name) }
     }
 
     public func facts(of span: Span, service: String) -> [String] {

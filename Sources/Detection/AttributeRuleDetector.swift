@@ -13,7 +13,7 @@ public struct AttributeRuleDetector: Detector {
 
     public func facts(of span: Span, service: String) -> [String] {
         guard let value = span.attributes[rule.attribute], matches(value) else { return [] }
-        return [FactKey.make(service, ToolCall(span)?.name ?? "", span.name)]
+        return [FactKey.make(service, ToolCall.tool(of: span)?.name ?? "", span.name)]
     }
 
     func matches(_ value: AttributeValue) -> Bool {

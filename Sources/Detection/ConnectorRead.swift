@@ -9,7 +9,7 @@ public struct ConnectorRead: Sendable, Equatable {
 
     public init?(_ span: Span) {
         let attributes = span.attributes
-        guard let connector = attributes["connector.name"]?.stringValue ?? ToolCall(span)?.name else { return nil }
+        guard let connector = attributes["connector.name"]?.stringValue ?? ToolCall.tool(of: span)?.name else { return nil }
         if case .int(let milliseconds)? = attributes["connector.data.age_ms"] {
             ageNanos = UInt64(max(0, milliseconds)) * 1_000_000
         } else if let asOf = attributes["connector.data.as_of"], let asOfNanos = Self.unixNanos(asOf) {

@@ -17,6 +17,8 @@ public struct Failure: Sendable, Equatable {
     public var message: String
 
     public init?(_ span: Span, typing: FailureTyping = .default) {
+        // Most spans neither failed nor are tool calls reporting an error: answer them at once.
+        guard span.status.code == .error || ToolCall.isToolKind(span.attributes["openinference.span.kind"]) else { return nil }
         let exceptions = span.events.filter { $0.name == "exception" }
         var types: [String] = []
         if let type = span.attributes["error.type"]?.stringValue, !type.isEmpty { types.append(type) }

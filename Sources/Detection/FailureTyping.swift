@@ -1,12 +1,17 @@
 /// How a failure's type is read (YAML `detect.repeat_failure.transient_error_types` and
 /// `generic_error_types`): which types a retry may fix, and which are wrappers that say nothing.
 public struct FailureTyping: Sendable, Equatable {
-    public var transientErrorTypes: [String]
-    public var genericErrorTypes: [String]
+    public let transientErrorTypes: [String]
+    public let genericErrorTypes: [String]
+    /// The same, lowercased once: every failed span of every request is typed.
+    private let transientLowercased: [String]
+    private let genericLowercased: Set<String>
 
     public init(transientErrorTypes: [String], genericErrorTypes: [String]) {
         self.transientErrorTypes = transientErrorTypes
         self.genericErrorTypes = genericErrorTypes
+        transientLowercased = transientErrorTypes.map { $0.lowercased() }
+        genericLowercased = Set(genericErrorTypes.map { $0.lowercased() })
     }
 
     public static let `default` = DetectionConfiguration.default.failureTyping
@@ -15,13 +20,15 @@ public struct FailureTyping: Sendable, Equatable {
     /// `TimeoutError` is a `timeout`).
     public func isTransient(_ type: String) -> Bool {
         let lowered = type.lowercased()
-        return transientErrorTypes.contains { lowered.contains($0.lowercased()) }
+        return transientLowercased.contains { lowered.contains($0) }
     }
 
     /// Whether `type` is a wrapper (`pydantic_ai.exceptions.ToolRetryError`, `tool_error`, `_OTHER`).
     public func isGeneric(_ type: String) -> Bool {
-        let last = type.split(separator: ".").last.map(String.init) ?? type
-        return genericErrorTypes.contains { $0.caseInsensitiveCompare(last) == .orderedSame || $0.caseInsensitiveCompare(type) == .orderedSame }
+        let lowered = type.lowercased()
+        if genericLowercased.contains(lowered) { return true }
+        guard let dot = lowered.lastIndex(of: ".") else { return false }
+        return genericLowercased.contains(String(lowered[lowered.index(after: dot)...]))
     }
 
     /// The transient type a message speaks of ("inventory service timed out" → `timeout`), or nil.

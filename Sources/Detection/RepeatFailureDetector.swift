@@ -24,7 +24,7 @@ public struct RepeatFailureDetector: Detector {
 
     /// The failure signature: service, tool (or span name), failure type.
     func key(of span: Span, failure: Failure, service: String) -> String {
-        let tool = ToolCall(span)?.name
+        let tool = ToolCall.tool(of: span)?.name
         return FactKey.make(service, tool ?? span.name, failure.type, tool == nil ? "span" : "tool")
     }
 
@@ -72,9 +72,9 @@ public struct RepeatFailureDetector: Detector {
     /// The workflow has settled and no span like the last failure succeeded after it.
     func settledUnrecovered(_ key: String, service: String, in context: some DetectionContext) throws -> Bool {
         guard context.settled, let last = try context.facts(key).last, let failed = try context.node(last.reference) else { return false }
-        let tool = ToolCall(failed.span)?.name
+        let tool = ToolCall.tool(of: failed.span)?.name
         return try !context.spans(named: failed.span.name, startingAfter: last.startTimeUnixNano).contains { node in
-            node.service == service && ToolCall(node.span)?.name == tool && Failure(node.span, typing: configuration.failureTyping) == nil
+            node.service == service && ToolCall.tool(of: node.span)?.name == tool && Failure(node.span, typing: configuration.failureTyping) == nil
         }
     }
 }

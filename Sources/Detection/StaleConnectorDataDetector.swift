@@ -17,7 +17,7 @@ public struct StaleConnectorDataDetector: Detector {
 
     public func facts(of span: Span, service: String) -> [String] {
         guard let read = ConnectorRead(span), read.ageNanos > maxAge(of: read.connector) else { return [] }
-        return [FactKey.make(read.connector, service, ToolCall(span)?.name ?? "")]
+        return [FactKey.make(read.connector, service, ToolCall.tool(of: span)?.name ?? "")]
     }
 
     public func evaluate(key: String, in context: some DetectionContext) throws -> Detection? {

@@ -37,21 +37,44 @@ public struct ToolCall: Sendable, Equatable {
         self.isMCPServerSide = isMCPServerSide
     }
 
-    public init?(_ span: Span) {
+    /// The tool a span calls, and how it says so; nil for a span that is no tool call. Cheap:
+    /// every span of every request asks it.
+    public static func tool(of span: Span) -> (name: String, convention: Convention)? {
         let attributes = span.attributes
         let name: String?
-        let mcp = attributes["mcp.method.name"]?.stringValue == "tools/call"
-        let openInference = attributes["openinference.span.kind"]?.stringValue?.uppercased() == "TOOL"
+        let convention: Convention
         if attributes["gen_ai.operation.name"]?.stringValue == "execute_tool" {
             name = attributes["gen_ai.tool.name"]?.stringValue
-        } else if openInference {
+            convention = attributes["mcp.method.name"]?.stringValue == "tools/call" ? .mcp : .genAI
+        } else if isToolKind(attributes["openinference.span.kind"]) {
             name = attributes["tool.name"]?.stringValue
-        } else if mcp {
+            convention = .openInference
+        } else if attributes["mcp.method.name"]?.stringValue == "tools/call" {
             name = attributes["gen_ai.tool.name"]?.stringValue ?? attributes["mcp.tool.name"]?.stringValue ?? Self.nameAfterMethod(span.name)
+            convention = .mcp
         } else {
-            name = nil
+            return nil
         }
         guard let name, !name.isEmpty else { return nil }
+        return (name, convention)
+    }
+
+    /// The conventions a tool call is recognised in.
+    public enum Convention: Sendable, Equatable {
+        case genAI, openInference, mcp
+    }
+
+    /// `openinference.span.kind` is `TOOL` (any case), without allocating.
+    static func isToolKind(_ value: AttributeValue?) -> Bool {
+        guard case .string(let kind)? = value, kind.utf8.count == 4 else { return false }
+        return kind == "TOOL" || kind.lowercased() == "tool"
+    }
+
+    public init?(_ span: Span) {
+        guard let (name, convention) = Self.tool(of: span) else { return nil }
+        let attributes = span.attributes
+        let mcp = convention == .mcp
+        let openInference = convention == .openInference
         self.name = name
         isMCPServerSide = mcp && span.kind == .server && span.parentSpanID != nil
         arguments = attributes["gen_ai.tool.call.arguments"]?.stringValue ?? (openInference ? attributes["input.value"]?.stringValue : nil)

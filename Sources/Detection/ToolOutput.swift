@@ -10,7 +10,7 @@ struct ToolOutput {
     var content: String?
 
     init?(_ span: Span) {
-        guard span.attributes["openinference.span.kind"]?.stringValue?.uppercased() == "TOOL",
+        guard ToolCall.isToolKind(span.attributes["openinference.span.kind"]),
               let text = span.attributes["output.value"]?.stringValue, text.first == "{",
               text.contains("tool_call_id") || text.contains("\"status\""),
               let value = try? JSONValue.parse(Array(text.utf8), maxDepth: 32) else { return nil }

@@ -19,7 +19,7 @@ public struct UnresolvedFailureDetector: Detector {
     public func facts(of span: Span, service: String) -> [String] {
         guard span.status.code == .error, span.events.contains(where: { $0.name == "exception" }),
               Failure(span, typing: configuration.failureTyping) != nil else { return [] }
-        return [FactKey.make(service, span.name, ToolCall(span)?.name ?? "")]
+        return [FactKey.make(service, span.name, ToolCall.tool(of: span)?.name ?? "")]
     }
 
     public func evaluate(key: String, in context: some DetectionContext) throws -> Detection? {
@@ -30,7 +30,7 @@ public struct UnresolvedFailureDetector: Detector {
         var unresolved: [FactOccurrence] = []
         for failure in try context.facts(key) {
             let recovered = try context.spans(named: spanName, startingAfter: failure.startTimeUnixNano).contains { node in
-                node.service == service && Failure(node.span, typing: typing) == nil && (ToolCall(node.span)?.name ?? "") == tool
+                node.service == service && Failure(node.span, typing: typing) == nil && (ToolCall.tool(of: node.span)?.name ?? "") == tool
             }
             if !recovered { unresolved.append(failure) }
         }

@@ -112,7 +112,7 @@ struct SpanRows: Sendable {
                             }
                         }
                     }
-                    if let typing = plan.failureTyping, span.parentSpanID != nil, Failure(span, typing: typing) != nil {
+                    if let typing = plan.failureTyping, span.status.code == .error, span.parentSpanID != nil, Failure(span, typing: typing) != nil {
                         row.failedChild = true
                     }
                     for attribute in plan.correlationAttributes {
