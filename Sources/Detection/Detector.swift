@@ -98,7 +98,16 @@ enum FactKey {
     static let separator: Character = "\u{1F}"
 
     static func make(_ fields: String...) -> String {
-        fields.map { $0.replacingOccurrences(of: String(separator), with: " ") }.joined(separator: String(separator))
+        var key = ""
+        for (index, field) in fields.enumerated() {
+            if index > 0 { key.unicodeScalars.append("\u{1F}") }
+            if field.utf8.contains(0x1F) {
+                key += field.replacingOccurrences(of: String(separator), with: " ")
+            } else {
+                key += field
+            }
+        }
+        return key
     }
 
     static func fields(_ key: String) -> [String] {

@@ -13,12 +13,16 @@ public struct RepeatFailureDetector: Detector {
     public var countsFailures: Bool { true }
     public var settles: Bool { true }
 
+    /// How failures are typed (built once: every failed span asks).
+    let typing: FailureTyping
+
     public init(configuration: DetectionConfiguration) {
         self.configuration = configuration
+        typing = configuration.failureTyping
     }
 
     public func facts(of span: Span, service: String) -> [String] {
-        guard let failure = Failure(span, typing: configuration.failureTyping) else { return [] }
+        guard let failure = Failure(span, typing: typing) else { return [] }
         return [key(of: span, failure: failure, service: service)]
     }
 
@@ -30,14 +34,13 @@ public struct RepeatFailureDetector: Detector {
 
     /// The dedupe key of the exception this span's failure counts towards.
     public func dedupeKey(of span: Span, service: String) -> String? {
-        Failure(span, typing: configuration.failureTyping).map { Detection.dedupeKey(detector: name, key: key(of: span, failure: $0, service: service)) }
+        Failure(span, typing: typing).map { Detection.dedupeKey(detector: name, key: key(of: span, failure: $0, service: service)) }
     }
 
     public func evaluate(key: String, in context: some DetectionContext) throws -> Detection? {
         let fields = FactKey.fields(key)
         guard fields.count == 4 else { return nil }
         let (service, operation, type, isTool) = (fields[0], fields[1], fields[2], fields[3] == "tool")
-        let typing = configuration.failureTyping
         let transientLimit = max(1, configuration.maxAttempts)
         let nonTransientLimit = max(1, configuration.nonTransientMaxAttempts)
         var transient = typing.isTransient(type)
@@ -74,7 +77,7 @@ public struct RepeatFailureDetector: Detector {
         guard context.settled, let last = try context.facts(key).last, let failed = try context.node(last.reference) else { return false }
         let tool = ToolCall.tool(of: failed.span)?.name
         return try !context.spans(named: failed.span.name, startingAfter: last.startTimeUnixNano).contains { node in
-            node.service == service && ToolCall.tool(of: node.span)?.name == tool && Failure(node.span, typing: configuration.failureTyping) == nil
+            node.service == service && ToolCall.tool(of: node.span)?.name == tool && Failure(node.span, typing: typing) == nil
         }
     }
 }

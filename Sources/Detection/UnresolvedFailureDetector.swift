@@ -12,13 +12,17 @@ public struct UnresolvedFailureDetector: Detector {
     public var settles: Bool { true }
     public var countsFailures: Bool { true }
 
+    /// How failures are typed (built once: every failed span asks).
+    let typing: FailureTyping
+
     public init(configuration: DetectionConfiguration = .default) {
         self.configuration = configuration
+        typing = configuration.failureTyping
     }
 
     public func facts(of span: Span, service: String) -> [String] {
         guard span.status.code == .error, span.events.contains(where: { $0.name == "exception" }),
-              Failure(span, typing: configuration.failureTyping) != nil else { return [] }
+              Failure(span, typing: typing) != nil else { return [] }
         return [FactKey.make(service, span.name, ToolCall.tool(of: span)?.name ?? "")]
     }
 
@@ -26,7 +30,6 @@ public struct UnresolvedFailureDetector: Detector {
         let fields = FactKey.fields(key)
         guard context.settled, fields.count == 3 else { return nil }
         let (service, spanName, tool) = (fields[0], fields[1], fields[2])
-        let typing = configuration.failureTyping
         var unresolved: [FactOccurrence] = []
         for failure in try context.facts(key) {
             let recovered = try context.spans(named: spanName, startingAfter: failure.startTimeUnixNano).contains { node in

@@ -25,6 +25,14 @@ struct CausewayBench {
         let keep = ProcessInfo.processInfo.environment["CAUSEWAY_BENCH_KEEP"] == "1"
         defer { if keep { print("databases kept in \(directory.path)") } else { try? FileManager.default.removeItem(at: directory) } }
 
+        // --linked-only: the linked-workflow phase alone, against a foundation figure given by
+        // --foundation SPANS_PER_S (for profiling that phase).
+        if arguments.contains("--linked-only") {
+            try await stitching(
+                foundation: Double(option("--foundation", 1)), spansPerRequest: spansPerRequest, concurrency: concurrency,
+                workflows: option("--workflows", 10), databasePath: directory.appendingPathComponent("workflows.db").path)
+            return
+        }
         print("workload: \(requests) requests × \(spansPerRequest) spans, \(concurrency) concurrent clients")
         let batches = (0..<requests).map(workload.batch)
         let bodies = batches.map { $0.protobufExportRequest() }

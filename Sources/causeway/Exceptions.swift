@@ -12,7 +12,7 @@ struct Exceptions: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List exceptions, newest first.")
 
-        @Option(help: "open, acknowledged, resolved or dismissed.") var status: String?
+        @Option(help: "open, acknowledged, resolved, dismissed or merged.") var status: String?
         @Option(name: .customLong("class"), help: "An exception class, e.g. approval_required.") var exceptionClass: String?
         @Option(help: "An owner.") var owner: String?
         @Option(help: "At most this many (1–500; default all, a page at a time).") var limit: Int?
