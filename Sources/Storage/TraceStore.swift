@@ -102,18 +102,7 @@ public final class TraceStore: Sendable {
             var facts: [(trace: TraceID, detector: String, key: String, count: Int)] = []
             var dropped: [(trace: TraceID, detector: String, key: String)] = []
             var counted: [(rows: SpanRows, isNew: [Bool])] = []
-            let insertFact = try PreparedStatement(db, sql: """
-                INSERT INTO detection_fact (trace_id, detector, key, span_id, start_time_unix_nano) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT DO NOTHING
-                """)
-            func storeFact(_ traceID: [UInt8], _ spanID: [UInt8], _ start: UInt64, _ detector: String, _ key: String) throws -> Bool {
-                insertFact.bind(blob: traceID)
-                insertFact.bind(text: detector)
-                insertFact.bind(text: key)
-                insertFact.bind(blob: spanID)
-                insertFact.bind(start)
-                return try insertFact.execute() > 0
-            }
+            let factWriter = try FactWriter(db)
             let failures = FailureFacts(db: db, detectors: self.failureDetectors)
             for rows in batches {
                 let resourceIDs = try rows.resources.map { try self.resourceID($0, db) }
@@ -148,7 +137,7 @@ public final class TraceStore: Sendable {
                     }
                     let wrapper = try span.facts.contains { failures.detectors.contains($0.detector) } && failures.hasFailedChild(trace: span.traceID, span: span.spanID)
                     for fact in span.facts where !(wrapper && failures.detectors.contains(fact.detector)) {
-                        if try storeFact(span.traceID, span.spanID, span.startTimeUnixNano, fact.detector, fact.key) {
+                        if try factWriter.store(span, fact.detector, fact.key) {
                             facts.append((span.trace, fact.detector, fact.key, 1))
                         }
                     }
@@ -187,23 +176,8 @@ public final class TraceStore: Sendable {
             }
             let stitching = clock.now - started
             let detecting = clock.now
-            // Facts of counting patterns: stored until the pattern is filed in the workflow, then only counted.
             let cache = DetectionCache()
-            for (rows, isNew) in counted {
-                for group in rows.factGroups {
-                    let members = group.spans.filter { isNew[$0] }
-                    guard !members.isEmpty, let workflow = stitcher.workflow(of: group.trace)?.id else { continue }
-                    var count = members.count
-                    if try cache.filed(Detection.dedupeKey(detector: group.detector, key: group.key), workflow: workflow, db) == nil {
-                        count = 0
-                        for member in members {
-                            let span = rows.spans[member]
-                            if try storeFact(span.traceID, span.spanID, span.startTimeUnixNano, group.detector, group.key) { count += 1 }
-                        }
-                    }
-                    if count > 0 { facts.append((group.trace, group.detector, group.key, count)) }
-                }
-            }
+            facts += try factWriter.count(counted, workflowOf: { stitcher.workflow(of: $0)?.id }, cache: cache, db)
             let opened = try self.detect(db, facts: facts, dropped: dropped, workflows: Set(newSpansByWorkflow.keys), stitcher: stitcher, now: receivedAt, cache: cache)
             return Recorded(inserted: inserted, stitching: stitching, detection: clock.now - detecting, opened: opened)
         }
