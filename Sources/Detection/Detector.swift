@@ -60,6 +60,15 @@ public protocol DetectionContext: SpanLookup {
 }
 
 extension DetectionContext {
+    /// Whether a span like `failed` (same name, service and tool) started after it and did not
+    /// fail: a later attempt of the same operation recovered.
+    public func recovered(after failed: CausalNode, typing: FailureTyping) throws -> Bool {
+        let tool = ToolCall.tool(of: failed.span)?.name
+        return try spans(named: failed.span.name, startingAfter: failed.span.startTimeUnixNano).contains { node in
+            node.service == failed.service && ToolCall.tool(of: node.span)?.name == tool && Failure(node.span, typing: typing) == nil
+        }
+    }
+
     public func count(_ key: String) throws -> Int { try facts(key).count }
 
     public func fact(_ key: String, at index: Int) throws -> FactOccurrence? {

@@ -52,7 +52,7 @@ public struct RepeatFailureDetector: Detector {
             if count >= transientLimit {
                 transient = true
                 limit = transientLimit
-            } else if try count < nonTransientLimit || !(context.isFiled(dedupeKey) || settledUnrecovered(key, service: service, in: context)) {
+            } else if try count < nonTransientLimit || !(context.isFiled(dedupeKey) || settledUnrecovered(key, in: context)) {
                 return nil
             }
         }
@@ -73,11 +73,8 @@ public struct RepeatFailureDetector: Detector {
     }
 
     /// The workflow has settled and no span like the last failure succeeded after it.
-    func settledUnrecovered(_ key: String, service: String, in context: some DetectionContext) throws -> Bool {
+    func settledUnrecovered(_ key: String, in context: some DetectionContext) throws -> Bool {
         guard context.settled, let last = try context.facts(key).last, let failed = try context.node(last.reference) else { return false }
-        let tool = ToolCall.tool(of: failed.span)?.name
-        return try !context.spans(named: failed.span.name, startingAfter: last.startTimeUnixNano).contains { node in
-            node.service == service && ToolCall.tool(of: node.span)?.name == tool && Failure(node.span, typing: typing) == nil
-        }
+        return try !context.recovered(after: failed, typing: typing)
     }
 }

@@ -12,12 +12,13 @@ public struct UnresolvedFailureDetector: Detector {
     public var settles: Bool { true }
     public var countsFailures: Bool { true }
 
-    /// How failures are typed (built once: every failed span asks).
-    let typing: FailureTyping
+    /// The signatures an unresolved failure folds into (and how failures are typed).
+    let repeated: RepeatFailureDetector
+    var typing: FailureTyping { repeated.typing }
 
     public init(configuration: DetectionConfiguration = .default) {
         self.configuration = configuration
-        typing = configuration.failureTyping
+        repeated = RepeatFailureDetector(configuration: configuration)
     }
 
     public func facts(of span: Span, service: String) -> [String] {
@@ -30,19 +31,15 @@ public struct UnresolvedFailureDetector: Detector {
         let fields = FactKey.fields(key)
         guard context.settled, fields.count == 3 else { return nil }
         let (service, spanName, tool) = (fields[0], fields[1], fields[2])
-        var unresolved: [FactOccurrence] = []
+        var unresolved: [CausalNode] = []
         for failure in try context.facts(key) {
-            let recovered = try context.spans(named: spanName, startingAfter: failure.startTimeUnixNano).contains { node in
-                node.service == service && Failure(node.span, typing: typing) == nil && (ToolCall.tool(of: node.span)?.name ?? "") == tool
-            }
-            if !recovered { unresolved.append(failure) }
+            guard let node = try context.node(failure.reference) else { continue }
+            if try !context.recovered(after: node, typing: typing) { unresolved.append(node) }
         }
         guard let trigger = unresolved.last else { return nil }
-        let span = try context.node(trigger.reference)?.span
-        let type = span.flatMap { Failure($0, typing: typing)?.type } ?? "error"
+        let type = Failure(trigger.span, typing: typing)?.type ?? "error"
         let operation = tool.isEmpty ? spanName : tool
-        let repeated = try span.flatMap { RepeatFailureDetector(configuration: configuration).dedupeKey(of: $0, service: service) }
-            .flatMap { try context.isActive($0) ? $0 : nil }
+        let foldsInto = try repeated.dedupeKey(of: trigger.span, service: service).flatMap { try context.isActive($0) ? $0 : nil }
         return Detection(
             exceptionClass: name,
             category: .businessRule,
@@ -53,7 +50,7 @@ public struct UnresolvedFailureDetector: Detector {
             occurrences: unresolved.count,
             service: service,
             tool: tool.isEmpty ? nil : tool,
-            foldsInto: repeated
+            foldsInto: foldsInto
         )
     }
 }

@@ -10,6 +10,7 @@ final class DetectionCache {
         var id: String
         var status: ExceptionStatus
         var occurrences: Int
+        var openedAtUnixNano: Int64
     }
 
     struct PatternKey: Hashable {

@@ -34,14 +34,17 @@ struct ExceptionRecorder {
                     detection.dedupeKey, workflow, detection.occurrences, Int64(bitPattern: now), Int64(bitPattern: now),
                 ])
             guard db.changesCount > 0 else { return (id, false) }
-            cache.setFiled(DetectionCache.Filed(id: id, status: .open, occurrences: detection.occurrences), detection.dedupeKey, workflow: workflow)
+            cache.setFiled(DetectionCache.Filed(id: id, status: .open, occurrences: detection.occurrences, openedAtUnixNano: Int64(bitPattern: now)),
+                           detection.dedupeKey, workflow: workflow)
             try appendHistory(id, action: "opened", note: detection.summary, owner: route.owner)
             return (id, true)
         }
         let (id, occurrences, status) = (existing.id, existing.occurrences, existing.status)
         guard detection.occurrences > occurrences else { return (id, false) }
-        cache.setFiled(DetectionCache.Filed(id: id, status: status.isActive ? status : .open, occurrences: detection.occurrences),
-                       detection.dedupeKey, workflow: workflow)
+        var updated = existing
+        updated.status = status.isActive ? status : .open
+        updated.occurrences = detection.occurrences
+        cache.setFiled(updated, detection.dedupeKey, workflow: workflow)
         if status.isActive {
             try db.cachedStatement(sql: """
                 UPDATE exception SET occurrences = ?, summary = ?, updated_at_unix_nano = ? WHERE id = ?
@@ -92,10 +95,8 @@ struct ExceptionRecorder {
             guard let kept = try Self.filed(db, dedupeKey: row["dedupe_key"], workflow: survivor) else { continue }
             var keptID = kept.id
             var mergedID = id
-            let keptOpened = try Int64.fetchOne(db.cachedStatement(sql: "SELECT opened_at_unix_nano FROM exception WHERE id = ?"),
-                                                arguments: [keptID]) ?? 0
             let absorbedOpened: Int64 = row["opened_at_unix_nano"]
-            if (absorbedOpened, id) < (keptOpened, keptID) { swap(&keptID, &mergedID) }
+            if (absorbedOpened, id) < (kept.openedAtUnixNano, keptID) { swap(&keptID, &mergedID) }
             try db.cachedStatement(sql: """
                 UPDATE exception SET status = 'merged', merged_into = ?, updated_at_unix_nano = ? WHERE id = ?
                 """).execute(arguments: [keptID, Int64(bitPattern: now), mergedID])
@@ -108,10 +109,11 @@ struct ExceptionRecorder {
     /// The exception already filed for this pattern in the workflow, if any.
     static func filed(_ db: Database, dedupeKey: String, workflow: Int64) throws -> DetectionCache.Filed? {
         try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT id, status, occurrences FROM exception WHERE workflow_id = ? AND dedupe_key = ? AND status != 'merged'
+            SELECT id, status, occurrences, opened_at_unix_nano FROM exception WHERE workflow_id = ? AND dedupe_key = ? AND status != 'merged'
             ORDER BY opened_at_unix_nano, id LIMIT 1
             """), arguments: [workflow, dedupeKey]).map { row in
-            DetectionCache.Filed(id: row["id"], status: ExceptionStatus(rawValue: row["status"]) ?? .open, occurrences: row["occurrences"])
+            DetectionCache.Filed(id: row["id"], status: ExceptionStatus(rawValue: row["status"]) ?? .open, occurrences: row["occurrences"],
+                                 openedAtUnixNano: row["opened_at_unix_nano"])
         }
     }
 

@@ -8,7 +8,7 @@ import TraceModel
 struct FailureFacts {
     let db: Database
     /// Detectors whose facts are failures.
-    let detectors: [String]
+    let detectors: Set<String>
 
     /// Marks `parent` as having a failed child; returns the failure facts of `parent` it dropped.
     func markFailedChild(trace: TraceID, parent: [UInt8]) throws -> [(trace: TraceID, detector: String, key: String)] {

@@ -112,9 +112,7 @@ struct SpanRows: Sendable {
                             }
                         }
                     }
-                    if let typing = plan.failureTyping, span.status.code == .error, span.parentSpanID != nil, Failure(span, typing: typing) != nil {
-                        row.failedChild = true
-                    }
+                    row.failedChild = span.parentSpanID != nil && row.facts.contains { plan.failureDetectors.contains($0.detector) }
                     for attribute in plan.correlationAttributes {
                         if let value = span.attributes[attribute]?.stringValue, !value.isEmpty { row.correlations.append((attribute, value)) }
                     }

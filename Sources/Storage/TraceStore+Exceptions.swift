@@ -62,7 +62,7 @@ extension TraceStore {
 
     /// One exception with its history, workflow, causal path as it is now, and tool receipts.
     public func exception(id: String) async throws -> ExceptionDetail? {
-        let typing = plan.failureTyping ?? .default
+        let typing = failureTyping
         return try await read { db in
             guard let row = try Row.fetchOne(db, sql: ExceptionRecord.selection + " WHERE exception.id = ?", arguments: [id]) else { return nil }
             let record = try ExceptionRecord(row: row)

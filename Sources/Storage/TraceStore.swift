@@ -24,8 +24,8 @@ public final class TraceStore: Sendable {
     public let detectors: [any Detector]
     /// What the writer reads off each span.
     let plan: FactPlan
-    /// Detectors whose facts are failures, counted once at the deepest failed span.
-    let failureDetectors: [String]
+    /// How failures are typed (for receipts).
+    let failureTyping: FailureTyping
     let detectorsByName: [String: any Detector]
     /// Who owns what the detectors find.
     public let owners: OwnerRouting
@@ -38,7 +38,7 @@ public final class TraceStore: Sendable {
         self.path = path
         plan = FactPlan(detection: detection, correlationAttributes: correlationAttributes)
         detectors = plan.detectors
-        failureDetectors = detectors.filter(\.countsFailures).map(\.name)
+        failureTyping = detection.failureTyping
         detectorsByName = Dictionary(detectors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.owners = owners
         settleAfterNanos = detection.settleAfterNanos
@@ -103,7 +103,7 @@ public final class TraceStore: Sendable {
             var dropped: [(trace: TraceID, detector: String, key: String)] = []
             var counted: [(rows: SpanRows, isNew: [Bool])] = []
             let factWriter = try FactWriter(db)
-            let failures = FailureFacts(db: db, detectors: self.failureDetectors)
+            let failures = FailureFacts(db: db, detectors: self.plan.failureDetectors)
             for rows in batches {
                 let resourceIDs = try rows.resources.map { try self.resourceID($0, db) }
                 let scopeIDs = try rows.scopes.map { try self.scopeID($0, db) }
