@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         .target(name: "TraceModel", swiftSettings: swiftSettings),
@@ -70,7 +72,12 @@ let package = Package(
                 "TraceModel", "Correlation", "Detection", "Storage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
+            // The dashboard's templates and stylesheet.
+            resources: [.copy("Resources/Templates"), .copy("Resources/Static")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -115,6 +122,17 @@ let package = Package(
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "Correlation", "TraceModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CausewayServerTests", dependencies: ["CausewayServer", "Detection"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Correlation", "TraceModel", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "WebTests",
+            dependencies: [
+                "Web", "Storage", "Detection", "TraceModel", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [

@@ -1,4 +1,6 @@
 import Foundation
+import TraceModel
+import Web
 import Yams
 
 extension CausewayConfiguration {
@@ -14,7 +16,7 @@ extension CausewayConfiguration {
         var configuration = base
         guard let root else { return configuration }
         let top = try YAMLSection(root, path: "")
-        try top.onlyKeys(["storage", "listen", "ingest", "stitch", "detect", "owners"])
+        try top.onlyKeys(["storage", "listen", "ingest", "stitch", "detect", "owners", "auth"])
         if let storage = try top.section("storage") {
             try storage.onlyKeys(["path"])
             if let path = try storage.string("path") { configuration.databasePath = path }
@@ -41,7 +43,26 @@ extension CausewayConfiguration {
         if let owners = try top.sectionList("owners") {
             configuration.owners = try readOwners(owners)
         }
+        if let auth = try top.section("auth") {
+            try auth.onlyKeys(["reviewers", "allow_unauthenticated"])
+            if let value = try auth.bool("allow_unauthenticated") { configuration.allowUnauthenticated = value }
+            if let reviewers = try auth.sectionList("reviewers") {
+                configuration.reviewers = ReviewerDirectory(try reviewers.map { entry throws(ConfigurationError) in try readReviewer(entry) })
+            }
+        }
         return configuration
+    }
+
+    /// One `auth.reviewers` entry: `{name, sha256, role, teams}`.
+    static func readReviewer(_ entry: YAMLSection) throws(ConfigurationError) -> Reviewer {
+        try entry.onlyKeys(["name", "sha256", "role", "teams"])
+        guard let name = try entry.string("name"), !name.isEmpty else { throw entry.missing("name") }
+        guard let hex = try entry.string("sha256") else { throw entry.missing("sha256") }
+        guard let digest = HexDigits.bytes(hex: hex), digest.count == 32 else {
+            throw ConfigurationError("\(entry.path).sha256 at line \(entry.line) must be the 64 hex digits of the token's SHA-256")
+        }
+        let role = try entry.choice("role", ReviewerRole.self) ?? .reviewer
+        return Reviewer(name: name, tokenSHA256: digest, role: role, teams: try entry.stringList("teams") ?? [])
     }
 }
 

@@ -1,5 +1,6 @@
 import Detection
 import Ingest
+import Web
 
 /// Everything `causeway serve` can be told, with the built-in defaults. The YAML file and
 /// the command-line flags only set fields of this tree.
@@ -26,6 +27,11 @@ public struct CausewayConfiguration: Sendable, Equatable {
     /// Who owns what is detected. YAML `owners` (first match wins); default: everything to
     /// `ops-triage` with a 24 h SLA.
     public var owners: OwnerRouting
+    /// Who may use the API and dashboard. YAML `auth.reviewers`; default none (open, actor `local`).
+    public var reviewers: ReviewerDirectory
+    /// Serve on a non-loopback address without credentials, on purpose. YAML
+    /// `auth.allow_unauthenticated`; default false.
+    public var allowUnauthenticated: Bool
 
     public init(
         databasePath: String = "./causeway.db",
@@ -36,8 +42,12 @@ public struct CausewayConfiguration: Sendable, Equatable {
         maxQueuedSpans: Int = 65_536,
         detection: DetectionConfiguration = .default,
         correlationAttributes: [String] = [],
-        owners: OwnerRouting = .default
+        owners: OwnerRouting = .default,
+        reviewers: ReviewerDirectory = ReviewerDirectory(),
+        allowUnauthenticated: Bool = false
     ) {
+        self.reviewers = reviewers
+        self.allowUnauthenticated = allowUnauthenticated
         self.correlationAttributes = correlationAttributes
         self.detection = detection
         self.owners = owners
@@ -50,4 +60,12 @@ public struct CausewayConfiguration: Sendable, Equatable {
     }
 
     public static let `default` = CausewayConfiguration()
+
+    /// Why `serve` must not start as configured (DESIGN.md §8): the API on a non-loopback address
+    /// with no reviewers, unless `auth.allow_unauthenticated` says so; nil when it may.
+    public var refusal: String? {
+        guard !allowUnauthenticated, reviewers.isEmpty, !api.isLoopback else { return nil }
+        return "refusing to serve the API and dashboard on \(api), which is not a loopback address, with no auth.reviewers configured; "
+            + "configure reviewers, listen on 127.0.0.1, or set auth.allow_unauthenticated: true"
+    }
 }

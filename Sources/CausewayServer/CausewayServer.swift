@@ -49,8 +49,8 @@ public final class CausewayServer: Sendable {
             host: configuration.otlpHTTP.host, port: configuration.otlpHTTP.port,
             handler: exportHandler, logger: logger
         ) { host, port in announcer.bound("otlp-http", host: host, port: port) }
-        let api = APIListener(
-            host: configuration.api.host, port: configuration.api.port, store: store, clock: clock,
+        let api = try APIListener(
+            host: configuration.api.host, port: configuration.api.port, store: store, clock: clock, reviewers: configuration.reviewers,
             ingestFigures: { [writer, exportHandler] in
                 let ingest = exportHandler.statistics
                 let written = writer.statistics

@@ -19,5 +19,10 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
         self.init(host: host, port: port)
     }
 
+    /// 127.0.0.0/8 or ::1: reachable only from this machine.
+    public var isLoopback: Bool {
+        host == "::1" || host.hasPrefix("127.")
+    }
+
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }

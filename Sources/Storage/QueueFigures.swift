@@ -27,6 +27,14 @@ public struct QueueStatistics: Sendable {
     public var approvalTurnaroundSeconds: Double?
     /// Workflows waiting to go quiet before their settling patterns are judged.
     public var settlingWorkflows = 0
+    /// The exception tax: mean reviewer time per resolved item, from its first action to its
+    /// resolution (zero when the first action resolved it).
+    public var reviewerSecondsPerResolved: Double?
+    /// Active items by age: under 1 h, 1–4 h, 4–24 h, 1–7 days, older (`ageBucketEdgesSeconds`).
+    public var activeAgeCounts: [Int] = []
+
+    /// The upper edges of `activeAgeCounts`' buckets but the last.
+    public static let ageBucketEdgesSeconds: [Double] = [3600, 4 * 3600, 86_400, 7 * 86_400]
 }
 
 extension TraceStore {
@@ -50,7 +58,11 @@ extension TraceStore {
             byClass: Dictionary(grouping: rows, by: \.exceptionClass).mapValues { Self.figures($0, now: now) },
             byOwner: Dictionary(grouping: rows, by: \.owner).mapValues { Self.figures($0, now: now) },
             approvalTurnaroundSeconds: Self.median(approvals.compactMap { item in item.resolved.map { Self.seconds($0, since: item.opened) } }),
-            settlingWorkflows: settling
+            settlingWorkflows: settling,
+            reviewerSecondsPerResolved: Self.mean(rows.filter { $0.status == .resolved }.compactMap { item in
+                item.resolved.map { Self.seconds($0, since: item.firstAction ?? $0) }
+            }),
+            activeAgeCounts: Self.ageCounts(rows.filter(\.status.isActive).map { Self.seconds(now, since: $0.opened) })
         )
     }
 
@@ -89,6 +101,18 @@ extension TraceStore {
 
     static func seconds(_ later: UInt64, since earlier: UInt64) -> Double {
         later > earlier ? Double(later - earlier) / 1e9 : 0
+    }
+
+    static func mean(_ values: [Double]) -> Double? {
+        values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
+    }
+
+    static func ageCounts(_ ages: [Double]) -> [Int] {
+        var counts = [Int](repeating: 0, count: QueueStatistics.ageBucketEdgesSeconds.count + 1)
+        for age in ages {
+            counts[QueueStatistics.ageBucketEdgesSeconds.firstIndex { age < $0 } ?? QueueStatistics.ageBucketEdgesSeconds.count] += 1
+        }
+        return counts
     }
 
     static func median(_ values: [Double]) -> Double? {

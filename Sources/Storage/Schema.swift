@@ -162,6 +162,9 @@ enum Schema {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v5: the queue by due time") { db in
+            try db.execute(sql: "CREATE INDEX exception_by_due ON exception (due_at_unix_nano, id)")
+        }
         return migrator
     }
 }

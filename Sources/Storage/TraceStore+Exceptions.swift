@@ -9,54 +9,67 @@ public enum ExceptionActionError: Error, Equatable {
     case notFound(String)
     case invalidTransition(action: ExceptionAction, status: ExceptionStatus)
     case ownerRequired
-}
-
-/// Which exceptions to list.
-public struct ExceptionFilter: Sendable, Equatable {
-    public var status: ExceptionStatus?
-    public var exceptionClass: String?
-    public var owner: String?
-
-    public init(status: ExceptionStatus? = nil, exceptionClass: String? = nil, owner: String? = nil) {
-        self.status = status
-        self.exceptionClass = exceptionClass
-        self.owner = owner
-    }
+    /// The actor may not act on items of this owner.
+    case forbidden(owner: String)
 }
 
 extension TraceStore {
-    /// A page of exceptions, newest first, after `cursor` (from the previous page); the next
-    /// cursor is nil on the last page.
-    public func exceptions(_ filter: ExceptionFilter, limit: Int, after cursor: ExceptionCursor?) async throws -> (items: [ExceptionRecord], next: ExceptionCursor?) {
+    /// A page of exceptions in `order`, after `cursor` (from the previous page of the same
+    /// order); the next cursor is nil on the last page. `now` decides what is breached.
+    public func exceptions(_ filter: ExceptionFilter, order: ExceptionOrder = .newest, limit: Int, after cursor: ExceptionCursor?,
+                           now: UInt64 = 0) async throws -> (items: [ExceptionRecord], next: ExceptionCursor?) {
         try await read { db in
-            var conditions: [String] = []
-            var arguments: StatementArguments = []
-            if let status = filter.status {
-                conditions.append("exception.status = ?")
-                arguments += [status.rawValue]
-            } else {
-                conditions.append("exception.status != 'merged'")
-            }
-            if let exceptionClass = filter.exceptionClass {
-                conditions.append("exception.class = ?")
-                arguments += [exceptionClass]
-            }
-            if let owner = filter.owner {
-                conditions.append("exception.owner = ?")
-                arguments += [owner]
-            }
+            var (conditions, arguments) = filter.sql(now: now)
+            let column = order.column
             if let cursor {
-                conditions.append("(exception.opened_at_unix_nano < ? OR (exception.opened_at_unix_nano = ? AND exception.id < ?))")
-                arguments += [Int64(bitPattern: cursor.openedAtUnixNano), Int64(bitPattern: cursor.openedAtUnixNano), cursor.id]
+                let key = Int64(bitPattern: cursor.sortKey)
+                switch order {
+                case .newest:
+                    conditions.append("(exception.\(column) < ? OR (exception.\(column) = ? AND exception.id < ?))")
+                case .urgency:
+                    conditions.append("(exception.\(column) > ? OR (exception.\(column) = ? AND exception.id > ?))")
+                }
+                arguments += [key, key, cursor.id]
             }
             let clause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            let direction = order == .newest ? "DESC" : "ASC"
             arguments += [limit + 1]
             let rows = try Row.fetchAll(db, sql: """
-                \(ExceptionRecord.selection) \(clause) ORDER BY exception.opened_at_unix_nano DESC, exception.id DESC LIMIT ?
+                \(ExceptionRecord.selection) \(clause) ORDER BY exception.\(column) \(direction), exception.id \(direction) LIMIT ?
                 """, arguments: arguments)
             let items = try rows.prefix(limit).map(ExceptionRecord.init(row:))
-            let next = rows.count > limit ? items.last.map { ExceptionCursor(openedAtUnixNano: $0.openedAtUnixNano, id: $0.id) } : nil
+            let next = rows.count > limit ? items.last.map { ExceptionCursor(sortKey: order.sortKey(of: $0), id: $0.id) } : nil
             return (items, next)
+        }
+    }
+
+    /// How many exceptions match `filter` in each status, whatever its own status condition.
+    public func exceptionCounts(_ filter: ExceptionFilter, now: UInt64) async throws -> [ExceptionStatus: Int] {
+        var anyStatus = filter
+        anyStatus.statuses = []
+        let unfiltered = anyStatus
+        return try await read { db in
+            let (conditions, arguments) = unfiltered.sql(now: now)
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT status, count(*) AS n FROM exception WHERE \(conditions.joined(separator: " AND ")) GROUP BY status
+                """, arguments: arguments)
+            var counts: [ExceptionStatus: Int] = [:]
+            for row in rows {
+                if let status = ExceptionStatus(rawValue: row["status"]) { counts[status] = row["n"] }
+            }
+            return counts
+        }
+    }
+
+    /// The exceptions filed in the workflow that holds `trace`, oldest first (merged ones left out).
+    public func exceptions(inWorkflowOf trace: TraceID) async throws -> [ExceptionRecord] {
+        try await read { db in
+            guard let workflow = try Int64.fetchOne(db, sql: "SELECT workflow_id FROM workflow_trace WHERE trace_id = ?",
+                                                    arguments: [Data(trace.bytes)]) else { return [] }
+            return try Row.fetchAll(db, sql: """
+                \(ExceptionRecord.selection) WHERE exception.workflow_id = ? AND exception.status != 'merged'
+                ORDER BY exception.opened_at_unix_nano, exception.id
+                """, arguments: [workflow]).map(ExceptionRecord.init(row:))
         }
     }
 
@@ -113,13 +126,16 @@ extension TraceStore {
         }
     }
 
-    /// Applies a reviewer's action and appends it to the history.
-    public func apply(_ action: ExceptionAction, to id: String, actor: String, owner: String?, note: String, at now: UInt64) async throws {
+    /// Applies a reviewer's action and appends it to the history, if `mayAct` allows it on the
+    /// item's owner as it stands in the same transaction.
+    public func apply(_ action: ExceptionAction, to id: String, actor: String, owner: String?, note: String, at now: UInt64,
+                      mayAct: @escaping @Sendable (String) -> Bool = { _ in true }) async throws {
         try await write { db in
             guard let row = try Row.fetchOne(db, sql: ExceptionRecord.selection + " WHERE exception.id = ?", arguments: [id]) else {
                 throw ExceptionActionError.notFound(id)
             }
             let record = try ExceptionRecord(row: row)
+            guard mayAct(record.owner) else { throw ExceptionActionError.forbidden(owner: record.owner) }
             guard let next = action.next(from: record.status) else {
                 throw ExceptionActionError.invalidTransition(action: action, status: record.status)
             }
@@ -140,21 +156,22 @@ extension TraceStore {
     }
 }
 
-/// Where a page of exceptions ended: `opened_at` and id of its last item, shown as `NANOS_ID`.
+/// Where a page of exceptions ended: the sort key (opened or due time) and id of its last item,
+/// shown as `NANOS_ID`.
 public struct ExceptionCursor: Sendable, Equatable {
-    public var openedAtUnixNano: UInt64
+    public var sortKey: UInt64
     public var id: String
 
-    public init(openedAtUnixNano: UInt64, id: String) {
-        self.openedAtUnixNano = openedAtUnixNano
+    public init(sortKey: UInt64, id: String) {
+        self.sortKey = sortKey
         self.id = id
     }
 
     public init?(_ text: String) {
         let parts = text.split(separator: "_", maxSplits: 1)
         guard parts.count == 2, let nanos = UInt64(parts[0]), parts[1].hasPrefix("exc_") else { return nil }
-        self.init(openedAtUnixNano: nanos, id: String(parts[1]))
+        self.init(sortKey: nanos, id: String(parts[1]))
     }
 
-    public var text: String { "\(openedAtUnixNano)_\(id)" }
+    public var text: String { "\(sortKey)_\(id)" }
 }

@@ -1,5 +1,5 @@
 /// Hex conversion for ids: parsing accepts either case, formatting writes lowercase.
-enum HexDigits {
+public enum HexDigits {
     static func parse(_ digits: ArraySlice<UInt8>) -> UInt64? {
         var value: UInt64 = 0
         for byte in digits {
@@ -13,6 +13,29 @@ enum HexDigits {
             value = value << 4 | UInt64(nibble)
         }
         return value
+    }
+
+    /// Lowercase hex of any bytes (digests, keys).
+    public static func format(bytes: some Sequence<UInt8>) -> String {
+        var out: [UInt8] = []
+        for byte in bytes {
+            out.append(alphabet[Int(byte >> 4)])
+            out.append(alphabet[Int(byte & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The bytes of an even-length hex string, either case; nil for anything else.
+    public static func bytes(hex text: String) -> [UInt8]? {
+        let digits = Array(text.utf8)
+        guard digits.count % 2 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(digits.count / 2)
+        for index in stride(from: 0, to: digits.count, by: 2) {
+            guard let value = parse(digits[index..<index + 2]) else { return nil }
+            bytes.append(UInt8(value))
+        }
+        return bytes
     }
 
     private static let alphabet = Array("0123456789abcdef".utf8)

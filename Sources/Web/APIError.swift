@@ -1,8 +1,11 @@
+import HTTPTypes
 import Hummingbird
+import Storage
 import TraceModel
 
-/// An API error: the status and a JSON body `{"error":{"code":…,"message":…}}`.
-struct APIError: Error {
+/// An API error: the status and a JSON body `{"error":{"code":…,"message":…}}`. Handlers throw
+/// it; `SecurityHeadersMiddleware` renders it.
+struct APIError: HTTPResponseError {
     var status: HTTPResponse.Status
     var code: String
     var message: String
@@ -15,14 +18,43 @@ struct APIError: Error {
         APIError(status: .badRequest, code: code, message: message)
     }
 
-    var response: Response {
+    static let unauthorized = APIError(status: .unauthorized, code: "unauthorized",
+                                       message: "this server needs Authorization: Bearer <token> of a configured reviewer")
+
+    static func forbidden(_ message: String) -> APIError {
+        APIError(status: .forbidden, code: "forbidden", message: message)
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var response = Response.json(body, status: status)
+        if status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
+        return response
+    }
+
+    var body: [UInt8] {
         var writer = JSONWriter()
         writer.raw("{\"error\":{\"code\":")
         writer.string(code)
         writer.key("message")
         writer.string(message)
         writer.raw("}}")
-        return Response.json(writer.bytes, status: status)
+        return writer.bytes
+    }
+}
+
+extension APIError {
+    /// A refused action, in the API's words.
+    init(_ error: ExceptionActionError) {
+        switch error {
+        case .notFound(let id):
+            self = .notFound("no exception \(id)")
+        case .invalidTransition(let action, let status):
+            self = .badRequest("invalid_transition", "cannot \(action.rawValue) an exception that is \(status.rawValue)")
+        case .ownerRequired:
+            self = .badRequest("owner_required", "assign needs an owner")
+        case .forbidden(let owner):
+            self = .forbidden("your role may not act on items owned by \(owner)")
+        }
     }
 }
 

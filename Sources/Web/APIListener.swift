@@ -6,18 +6,17 @@ import ServiceLifecycle
 import Storage
 import TraceModel
 
-/// The query API (and later the dashboard) on `--api`: reads through the store's query methods.
+/// The query API and the reviewers' dashboard on `--api`: reads through the store's query methods.
 public struct APIListener: Service {
-    let application: Application<RouterResponder<BasicRequestContext>>
+    let application: Application<RouterResponder<WebRequestContext>>
 
     /// - Parameter onListening: called once the socket is bound, with the actual host and port.
     public init(
-        host: String, port: Int, store: TraceStore, clock: any WallClock = SystemClock(),
+        host: String, port: Int, store: TraceStore, clock: any WallClock = SystemClock(), reviewers: ReviewerDirectory = ReviewerDirectory(),
         ingestFigures: @escaping @Sendable () -> IngestFigures, logger: Logger,
         onListening: @escaping @Sendable (String, Int) async -> Void
-    ) {
-        let router = Router()
-        Self.addRoutes(to: router, store: store, clock: clock, ingestFigures: ingestFigures)
+    ) throws {
+        let router = try Self.router(store: store, clock: clock, reviewers: reviewers, ingestFigures: ingestFigures)
         application = Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "causeway"),
@@ -32,13 +31,20 @@ public struct APIListener: Service {
         try await application.run()
     }
 
-    static func addRoutes(
-        to router: Router<BasicRequestContext>, store: TraceStore, clock: any WallClock, ingestFigures: @escaping @Sendable () -> IngestFigures
-    ) {
+    /// Every route of the listener, behind the security headers and the access check.
+    public static func router(
+        store: TraceStore, clock: any WallClock, reviewers: ReviewerDirectory, signer: SessionSigner = SessionSigner(),
+        ingestFigures: @escaping @Sendable () -> IngestFigures
+    ) throws -> Router<WebRequestContext> {
+        let router = Router(context: WebRequestContext.self)
+        let now: @Sendable () -> UInt64 = { clock.now() }
+        router.add(middleware: SecurityHeadersMiddleware())
+        router.add(middleware: AccessMiddleware(reviewers: reviewers, signer: signer, now: now))
+        DashboardRoutes(store: store, now: now, reviewers: reviewers, signer: signer, renderer: try PageRenderer()).add(to: router)
         router.get("/healthz") { _, _ -> Response in
             Response.json(Array("{\"status\":\"ok\"}".utf8))
         }
-        ExceptionRoutes.add(to: router, store: store) { clock.now() }
+        ExceptionRoutes(store: store, now: now).add(to: router)
         router.get("/metrics") { _, _ -> Response in
             let queue = try await store.queueStatistics(now: clock.now())
             let body = PrometheusMetrics.render(queue: queue, ingest: ingestFigures())
@@ -57,24 +63,24 @@ public struct APIListener: Service {
             return Response.json(writer.bytes)
         }
         router.get("/api/v1/traces/:trace_id") { _, context -> Response in
-            guard let traceID = TraceID(hex: context.parameters.get("trace_id") ?? ""), !traceID.isZero else {
-                return APIError.badRequest("invalid_trace_id", "a trace id is 32 hex digits and not all zero").response
+            guard let traceID = PathIDs.traceID(context) else {
+                throw APIError.badRequest("invalid_trace_id", "a trace id is 32 hex digits and not all zero")
             }
             guard let workflow = try await store.workflow(containing: traceID) else {
-                return APIError.notFound("no spans stored for trace \(traceID.hex)").response
+                throw APIError.notFound("no spans stored for trace \(traceID.hex)")
             }
             return Response.json(TraceWorkflowView(requestedTrace: traceID, workflow: workflow).json())
         }
         router.get("/api/v1/spans/:trace_id/:span_id/path") { _, context -> Response in
-            guard let traceID = TraceID(hex: context.parameters.get("trace_id") ?? ""), !traceID.isZero else {
-                return APIError.badRequest("invalid_trace_id", "a trace id is 32 hex digits and not all zero").response
+            guard let traceID = PathIDs.traceID(context) else {
+                throw APIError.badRequest("invalid_trace_id", "a trace id is 32 hex digits and not all zero")
             }
-            guard let spanID = SpanID(hex: context.parameters.get("span_id") ?? ""), !spanID.isZero else {
-                return APIError.badRequest("invalid_span_id", "a span id is 16 hex digits and not all zero").response
+            guard let spanID = PathIDs.spanID(context) else {
+                throw APIError.badRequest("invalid_span_id", "a span id is 16 hex digits and not all zero")
             }
             let reference = SpanReference(traceID: traceID, spanID: spanID)
             guard let found = try await store.causalPath(to: reference) else {
-                return APIError.notFound("no span \(spanID.hex) stored in trace \(traceID.hex)").response
+                throw APIError.notFound("no span \(spanID.hex) stored in trace \(traceID.hex)")
             }
             var writer = JSONWriter(capacity: 1024 * found.path.hops.count)
             writer.raw("{\"workflow_id\":")
@@ -92,5 +98,6 @@ public struct APIListener: Service {
             writer.byte(UInt8(ascii: "}"))
             return Response.json(writer.bytes)
         }
+        return router
     }
 }

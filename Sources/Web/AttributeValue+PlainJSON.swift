@@ -37,3 +37,13 @@ extension AttributeValue {
         }
     }
 }
+
+extension AttributeValue {
+    /// The value as a page shows it: a string as it is, anything else as plain JSON.
+    var displayText: String {
+        if case .string(let value) = self { return value }
+        var writer = JSONWriter()
+        writePlainJSON(to: &writer)
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+}

@@ -5,40 +5,20 @@ import Storage
 import TraceModel
 
 /// `/api/v1/exceptions`: the queue, one exception, and reviewer actions.
-enum ExceptionRoutes {
-    /// `exc_` and 16 lowercase hex digits.
-    static func isValidID(_ id: String) -> Bool {
-        id.count == 20 && id.hasPrefix("exc_") && id.dropFirst(4).allSatisfy { $0.isHexDigit && !$0.isUppercase }
-    }
+struct ExceptionRoutes {
+    let store: TraceStore
+    let now: @Sendable () -> UInt64
 
-    static func add(to router: Router<BasicRequestContext>, store: TraceStore, now: @escaping @Sendable () -> UInt64) {
+    func add(to router: Router<WebRequestContext>) {
         router.get("/api/v1/exceptions") { request, _ -> Response in
-            let query = request.uri.queryParameters
-            var filter = ExceptionFilter()
-            if let status = query["status"].map(String.init), !status.isEmpty {
-                guard let parsed = ExceptionStatus(rawValue: status) else {
-                    return APIError.badRequest("invalid_status", "status is one of open, acknowledged, resolved, dismissed").response
-                }
-                filter.status = parsed
+            let query: ExceptionQuery
+            do {
+                query = try ExceptionQuery(request.uri.queryParameters)
+            } catch let problem as ExceptionQuery.Problem {
+                throw APIError.badRequest(problem.code, problem.message)
             }
-            if let value = query["class"].map(String.init), !value.isEmpty { filter.exceptionClass = value }
-            if let value = query["owner"].map(String.init), !value.isEmpty { filter.owner = value }
-            var limit = 50
-            if let text = query["limit"].map(String.init), !text.isEmpty {
-                guard let value = Int(text), (1...500).contains(value) else {
-                    return APIError.badRequest("invalid_limit", "limit is an integer from 1 to 500").response
-                }
-                limit = value
-            }
-            var cursor: ExceptionCursor?
-            if let text = query["cursor"].map(String.init), !text.isEmpty {
-                guard let parsed = ExceptionCursor(text) else {
-                    return APIError.badRequest("invalid_cursor", "cursor is the next_cursor of a previous page").response
-                }
-                cursor = parsed
-            }
-            let page = try await store.exceptions(filter, limit: limit, after: cursor)
             let timestamp = now()
+            let page = try await store.exceptions(query.filter, limit: query.limit, after: query.cursor, now: timestamp)
             var writer = JSONWriter(capacity: 512 * page.items.count + 64)
             writer.raw("{\"exceptions\":[")
             for (index, record) in page.items.enumerated() {
@@ -52,44 +32,45 @@ enum ExceptionRoutes {
         }
 
         router.get("/api/v1/exceptions/:id") { _, context -> Response in
-            let id = context.parameters.get("id") ?? ""
-            guard isValidID(id) else { return APIError.badRequest("invalid_exception_id", "an exception id is exc_ and 16 hex digits").response }
-            guard let detail = try await store.exception(id: id) else { return APIError.notFound("no exception \(id)").response }
+            let id = try Self.exceptionID(context)
+            guard let detail = try await store.exception(id: id) else { throw APIError.notFound("no exception \(id)") }
             var writer = JSONWriter(capacity: 4096)
             detail.writeAPIJSON(to: &writer, now: now())
             return Response.json(writer.bytes)
         }
 
         router.post("/api/v1/exceptions/:id/actions") { request, context -> Response in
-            let id = context.parameters.get("id") ?? ""
-            guard isValidID(id) else { return APIError.badRequest("invalid_exception_id", "an exception id is exc_ and 16 hex digits").response }
-            let body = try await request.body.collect(upTo: 64 * 1024)
+            let id = try Self.exceptionID(context)
+            let body = try await request.body.collect(upTo: context.maxUploadSize)
             guard let json = try? JSONValue.parse(body.readableBytesView), case .object(let fields) = json else {
-                return APIError.badRequest("invalid_body", "the body is a JSON object: {\"action\":…,\"actor\":…,\"owner\":…,\"note\":…}").response
+                throw APIError.badRequest("invalid_body", "the body is a JSON object: {\"action\":…,\"actor\":…,\"owner\":…,\"note\":…}")
             }
             func text(_ key: String) -> String? {
                 if case .string(let value)? = fields[key] { return value }
                 return nil
             }
             guard let actionName = text("action"), let action = ExceptionAction(rawValue: actionName) else {
-                return APIError.badRequest("invalid_action", "action is one of ack, assign, resolve, dismiss, reopen").response
+                throw APIError.badRequest("invalid_action", "action is one of ack, assign, resolve, dismiss, reopen")
             }
+            let identity = context.identity
+            guard identity.role != .viewer else { throw APIError.forbidden("a viewer may read but not act") }
             do {
-                try await store.apply(action, to: id, actor: text("actor") ?? "anonymous", owner: text("owner"), note: text("note") ?? "", at: now())
+                try await store.apply(action, to: id, actor: identity.actor(claimed: text("actor")), owner: text("owner"), note: text("note") ?? "",
+                                      at: now(), mayAct: { identity.mayAct(onOwner: $0) })
             } catch let error as ExceptionActionError {
-                switch error {
-                case .notFound:
-                    return APIError.notFound("no exception \(id)").response
-                case .invalidTransition(let action, let status):
-                    return APIError.badRequest("invalid_transition", "cannot \(action.rawValue) an exception that is \(status.rawValue)").response
-                case .ownerRequired:
-                    return APIError.badRequest("owner_required", "assign needs an owner").response
-                }
+                throw APIError(error)
             }
-            guard let detail = try await store.exception(id: id) else { return APIError.notFound("no exception \(id)").response }
+            guard let detail = try await store.exception(id: id) else { throw APIError.notFound("no exception \(id)") }
             var writer = JSONWriter(capacity: 4096)
             detail.writeAPIJSON(to: &writer, now: now())
             return Response.json(writer.bytes)
         }
+    }
+
+    static func exceptionID(_ context: WebRequestContext) throws -> String {
+        guard let id = PathIDs.exceptionID(context) else {
+            throw APIError.badRequest("invalid_exception_id", "an exception id is exc_ and 16 hex digits")
+        }
+        return id
     }
 }

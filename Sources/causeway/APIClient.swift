@@ -6,6 +6,8 @@ import TraceModel
 /// The CLI's side of the query API (`--server`).
 struct APIClient {
     var server: String
+    /// A reviewer's token, sent as `Authorization: Bearer`.
+    var token: String?
 
     /// A request the API refused, or a server that could not be reached; `message` is for the user.
     struct Failure: Error, CustomStringConvertible {
@@ -16,7 +18,9 @@ struct APIClient {
     /// GETs `path` and returns the body of a 200 answer; anything else throws `Failure` with the
     /// API's own error message.
     func get(_ path: String) async throws -> [UInt8] {
-        try await send(HTTPClientRequest(url: url(path)))
+        var request = HTTPClientRequest(url: url(path))
+        authorize(&request)
+        return try await send(request)
     }
 
     /// POSTs a JSON body to `path`; like `get`, returns the body of a 200 answer.
@@ -25,7 +29,12 @@ struct APIClient {
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(bytes: body))
+        authorize(&request)
         return try await send(request)
+    }
+
+    private func authorize(_ request: inout HTTPClientRequest) {
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
     }
 
     private func url(_ path: String) -> String {

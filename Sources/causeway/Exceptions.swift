@@ -17,14 +17,14 @@ struct Exceptions: AsyncParsableCommand {
         @Option(help: "An owner.") var owner: String?
         @Option(help: "At most this many (1–500; default all, a page at a time).") var limit: Int?
         @Flag(help: "Print the API's JSON.") var json = false
-        @Option(help: "The Causeway API.") var server = "http://127.0.0.1:8319"
+        @OptionGroup var connection: ServerOptions
 
         func run() async throws {
             var query: [String] = []
             if let status { query.append("status=\(Query.escape(status))") }
             if let exceptionClass { query.append("class=\(Query.escape(exceptionClass))") }
             if let owner { query.append("owner=\(Query.escape(owner))") }
-            let client = APIClient(server: server)
+            let client = connection.client
             var items: [JSONValue] = []
             var cursor: String?
             repeat {
@@ -52,10 +52,10 @@ struct Exceptions: AsyncParsableCommand {
 
         @Argument(help: "The exception id (exc_…).") var id: String
         @Flag(help: "Print the API's JSON.") var json = false
-        @Option(help: "The Causeway API.") var server = "http://127.0.0.1:8319"
+        @OptionGroup var connection: ServerOptions
 
         func run() async throws {
-            let body = try await CLI.call { try await APIClient(server: server).get("/api/v1/exceptions/\(Query.escape(id))") }
+            let body = try await CLI.call { try await connection.client.get("/api/v1/exceptions/\(Query.escape(id))") }
             if json {
                 CLI.print(String(decoding: body, as: UTF8.self))
                 return
@@ -70,7 +70,7 @@ struct Exceptions: AsyncParsableCommand {
         @Option(help: "Who is acting (default $USER).") var actor: String?
         @Option(help: "The new owner (required for assign).") var owner: String?
         @Option(help: "A note for the history.") var note: String?
-        @Option(help: "The Causeway API.") var server = "http://127.0.0.1:8319"
+        @OptionGroup var connection: ServerOptions
 
         func perform(_ action: String) async throws {
             var writer = JSONWriter()
@@ -86,7 +86,7 @@ struct Exceptions: AsyncParsableCommand {
             writer.string(note ?? "")
             writer.byte(UInt8(ascii: "}"))
             let body = try await CLI.call {
-                try await APIClient(server: server).post("/api/v1/exceptions/\(Query.escape(id))/actions", json: writer.bytes)
+                try await connection.client.post("/api/v1/exceptions/\(Query.escape(id))/actions", json: writer.bytes)
             }
             let exception = try JSONValue.parse(body)
             CLI.print("\(TerminalText.escape(exception["id"]?.stringValue ?? id)): \(exception["status"]?.stringValue ?? "?"), owner \(TerminalText.escape(exception["owner"]?.stringValue ?? "?"))")

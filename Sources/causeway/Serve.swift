@@ -34,6 +34,10 @@ struct Serve: AsyncParsableCommand {
         }
         let logger = Logger(label: "causeway")
         let configuration = try resolvedConfiguration()
+        if let refusal = configuration.refusal {
+            FileHandle.standardError.write(Data("causeway serve: \(refusal)\n".utf8))
+            throw ExitCode(2)
+        }
         let server = try CausewayServer(configuration: configuration, logger: logger) { listeners in
             let lines = listeners.map { "listening \($0.name) \($0.address)\n" }.joined()
             FileHandle.standardOutput.write(Data(lines.utf8))

@@ -7,10 +7,10 @@ struct Stats: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show queue figures per class and owner, and ingest counters.")
 
     @Flag(help: "Print the API's JSON.") var json = false
-    @Option(help: "The Causeway API.") var server = "http://127.0.0.1:8319"
+    @OptionGroup var connection: ServerOptions
 
     func run() async throws {
-        let body = try await CLI.call { try await APIClient(server: server).get("/api/v1/stats") }
+        let body = try await CLI.call { try await connection.client.get("/api/v1/stats") }
         if json {
             CLI.print(String(decoding: body, as: UTF8.self))
             return

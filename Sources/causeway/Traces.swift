@@ -19,8 +19,7 @@ struct Traces: AsyncParsableCommand {
         @Flag(name: .long, help: "Print the API's JSON instead of the tree.")
         var json = false
 
-        @Option(name: .long, help: "The Causeway API (default http://127.0.0.1:8319).")
-        var server = "http://127.0.0.1:8319"
+        @OptionGroup var connection: ServerOptions
 
         func validate() throws {
             guard let id = TraceID(hex: traceID), !id.isZero else {
@@ -29,7 +28,7 @@ struct Traces: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let body = try await CLI.call { try await APIClient(server: server).get("/api/v1/traces/\(traceID.lowercased())") }
+            let body = try await CLI.call { try await connection.client.get("/api/v1/traces/\(traceID.lowercased())") }
             if json {
                 FileHandle.standardOutput.write(Data(body + [UInt8(ascii: "\n")]))
                 return

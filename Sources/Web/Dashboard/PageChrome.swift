@@ -1,0 +1,27 @@
+/// What every page shows around its content: the title, the navigation, who is signed in, and
+/// the session's CSRF token for the page's forms.
+struct PageChrome {
+    var title: String
+    var section: Section
+    var user: String
+    var role: String
+    /// Signed in with a token (shows "sign out").
+    var signedIn: Bool
+    var csrf: String
+
+    var inQueue: Bool
+    var inInsights: Bool
+
+    enum Section { case queue, insights, none }
+
+    init(title: String, section: Section, context: WebRequestContext) {
+        self.title = title
+        self.section = section
+        inQueue = section == .queue
+        inInsights = section == .insights
+        user = context.identity.name
+        role = context.identity.role.rawValue
+        signedIn = context.identity.authenticated
+        csrf = context.session?.csrfToken ?? ""
+    }
+}
