@@ -66,8 +66,8 @@ struct TimelineSVG {
                 let y2 = (to.row + 1) * rowHeight + 11
                 let x1 = from.endX
                 let x2 = to.startX
-                let bend = max(x1, x2) + 14
-                svg += "<path class=\"link\" d=\"M\(x1),\(y1) C\(bend),\(y1) \(bend),\(y2) \(x2),\(y2)\" marker-end=\"url(#arrow)\"/>"
+                // Leaves the cause rightwards and enters the linked span from the left.
+                svg += "<path class=\"link\" d=\"M\(x1),\(y1) C\(x1 + 40),\(y1) \(x2 - 40),\(y2) \(x2),\(y2)\" marker-end=\"url(#arrow)\"/>"
             }
         }
         svg += "</svg>"
