@@ -25,6 +25,11 @@ struct CausewayBench {
         let keep = ProcessInfo.processInfo.environment["CAUSEWAY_BENCH_KEEP"] == "1"
         defer { if keep { print("databases kept in \(directory.path)") } else { try? FileManager.default.removeItem(at: directory) } }
 
+        // --pages-only: the dashboard page render times alone.
+        if arguments.contains("--pages-only") {
+            try await PageBenchmark.run(databasePath: directory.appendingPathComponent("pages.db").path)
+            return
+        }
         // --linked-only: the linked-workflow phase alone, against a foundation figure given by
         // --foundation SPANS_PER_S (for profiling that phase).
         if arguments.contains("--linked-only") {
@@ -73,6 +78,8 @@ struct CausewayBench {
         try await stitching(
             foundation: endToEnd, spansPerRequest: spansPerRequest, concurrency: concurrency,
             workflows: option("--workflows", 10), databasePath: directory.appendingPathComponent("workflows.db").path)
+
+        try await PageBenchmark.run(databasePath: directory.appendingPathComponent("pages.db").path)
     }
 
     /// Ingest of linked workflows sent in shuffled order (stitching at work), against the
