@@ -18,7 +18,8 @@ final class ServerProcess {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("causeway")
     }
 
-    init(databasePath: String = temporaryDatabasePath()) throws {
+    /// - Parameter configuration: YAML for `--config`, if any.
+    init(databasePath: String = temporaryDatabasePath(), configuration: String? = nil) throws {
         self.databasePath = databasePath
         guard FileManager.default.isExecutableFile(atPath: Self.executable.path) else {
             throw TestServerError("no causeway executable at \(Self.executable.path); build it first")
@@ -26,6 +27,11 @@ final class ServerProcess {
         process.executableURL = Self.executable
         process.arguments = ["serve", "--db", databasePath, "--otlp-grpc", "127.0.0.1:0", "--otlp-http", "127.0.0.1:0",
                              "--api", "127.0.0.1:0", "--log-level", "warning"]
+        if let configuration {
+            let path = databasePath + ".yaml"
+            try configuration.write(toFile: path, atomically: true, encoding: .utf8)
+            process.arguments! += ["--config", path]
+        }
         process.standardOutput = output
         try process.run()
         // Read the three `listening NAME HOST:PORT` lines.
@@ -78,10 +84,12 @@ struct CommandRun {
     var stdout: String
     var stderr: String
 
-    static func causeway(_ arguments: [String]) throws -> CommandRun {
+    /// - Parameter environment: variables set on top of this process's environment.
+    static func causeway(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandRun {
         let process = Process()
         process.executableURL = ServerProcess.executable
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         let output = Pipe()
         let errors = Pipe()
         process.standardOutput = output

@@ -151,9 +151,13 @@ struct ExceptionPage {
         }
         let identity = context.identity
         canAct = record.status != .merged && identity.mayAct(onOwner: record.owner)
-        cannotActReason = identity.role == .viewer
-            ? "You are signed in as a viewer: you can read this item but not act on it."
-            : "Your teams do not include \(record.owner): you can read this item but not act on it."
+        if let merged = record.mergedInto {
+            cannotActReason = "This item was merged into \(merged) when their workflows joined: act on that one."
+        } else if identity.role == .viewer {
+            cannotActReason = "You are signed in as a viewer: you can read this item but not act on it."
+        } else {
+            cannotActReason = "Your teams do not include \(record.owner): you can read this item but not act on it."
+        }
         actions = ExceptionAction.allCases.filter { $0.next(from: record.status) != nil }.map { action in
             Action(value: action.rawValue, label: Self.label(action), primary: action == .resolve || action == .reopen)
         }
