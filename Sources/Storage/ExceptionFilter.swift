@@ -26,12 +26,17 @@ public struct ExceptionFilter: Sendable, Equatable {
         return filter
     }
 
-    /// SQL conditions on the `exception` table (never empty) and their arguments.
-    func sql(now: UInt64) -> (conditions: [String], arguments: StatementArguments) {
+    /// SQL conditions on the `exception` table and their arguments; `byStatus: false` leaves the
+    /// status out (merged items included), for counting per status from a covering index.
+    func sql(now: UInt64, byStatus: Bool = true) -> (conditions: [String], arguments: StatementArguments) {
         var conditions: [String] = []
         var arguments: StatementArguments = []
-        if statuses.isEmpty {
+        if !byStatus {
+        } else if statuses.isEmpty {
             conditions.append("exception.status != 'merged'")
+        } else if statuses == [.open, .acknowledged] {
+            // Literally as the partial index `exception_active_by_due` says it, so the planner uses it.
+            conditions.append("exception.status IN ('open','acknowledged')")
         } else {
             conditions.append("exception.status IN (\(statuses.map { _ in "?" }.joined(separator: ",")))")
             for status in statuses { arguments += [status.rawValue] }

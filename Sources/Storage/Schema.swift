@@ -162,8 +162,13 @@ enum Schema {
                 ) WITHOUT ROWID;
                 """)
         }
-        migrator.registerMigration("v5: the queue by due time") { db in
-            try db.execute(sql: "CREATE INDEX exception_by_due ON exception (due_at_unix_nano, id)")
+        migrator.registerMigration("v5: the queue by due time, its counts and filters from indexes") { db in
+            try db.execute(sql: """
+                CREATE INDEX exception_active_by_due ON exception (due_at_unix_nano, id)
+                    WHERE status IN ('open','acknowledged');                                     -- the queue, most urgent first
+                CREATE INDEX exception_counts ON exception (class, owner, severity, status);     -- counts per status, classes: covering
+                CREATE INDEX exception_by_owner ON exception (owner, status);                     -- the owner filter and its choices
+                """)
         }
         return migrator
     }

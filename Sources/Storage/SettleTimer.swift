@@ -2,8 +2,9 @@ import Logging
 import ServiceLifecycle
 
 /// Judges the patterns that wait for a workflow to go quiet (`unresolved_failure`, approvals
-/// whose ancestors never arrived) when each workflow's settle window ends. Driven by the
-/// injected clock, so tests advance time instead of sleeping.
+/// whose ancestors never arrived) when each workflow's settle window ends, and refreshes the
+/// queue's planner statistics hourly. Driven by the injected clock, so tests advance time
+/// instead of sleeping.
 public struct SettleTimer: Service {
     let store: TraceStore
     let clock: any WallClock
@@ -19,12 +20,24 @@ public struct SettleTimer: Service {
         self.logger = logger
     }
 
+    /// How often the queue's planner statistics are refreshed (`TraceStore.analyzeQueue`).
+    static let analyzeEveryNanos: UInt64 = 3600 * 1_000_000_000
+
     public func run() async throws {
         // Shutdown cancels the wait; that is a normal end, not an error for the group.
         try? await cancelWhenGracefulShutdown {
+            var analyzed: UInt64?
             while !Task.isCancelled {
                 let now = clock.now()
                 var next = now &+ pollNanos
+                if analyzed.map({ now &- $0 >= Self.analyzeEveryNanos }) ?? true {
+                    do {
+                        try await store.analyzeQueue()
+                    } catch {
+                        logger.warning("refreshing the queue's statistics failed", metadata: ["error": "\(error)"])
+                    }
+                    analyzed = now
+                }
                 do {
                     let result = try await store.settle(now: now)
                     if !result.opened.isEmpty {

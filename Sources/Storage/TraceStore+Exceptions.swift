@@ -43,19 +43,16 @@ extension TraceStore {
         }
     }
 
-    /// How many exceptions match `filter` in each status, whatever its own status condition.
+    /// How many exceptions match `filter` in each status, whatever its own status condition
+    /// (merged ones left out).
     public func exceptionCounts(_ filter: ExceptionFilter, now: UInt64) async throws -> [ExceptionStatus: Int] {
-        var anyStatus = filter
-        anyStatus.statuses = []
-        let unfiltered = anyStatus
-        return try await read { db in
-            let (conditions, arguments) = unfiltered.sql(now: now)
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT status, count(*) AS n FROM exception WHERE \(conditions.joined(separator: " AND ")) GROUP BY status
-                """, arguments: arguments)
+        try await read { db in
+            let (conditions, arguments) = filter.sql(now: now, byStatus: false)
+            let clause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            let rows = try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM exception \(clause) GROUP BY status", arguments: arguments)
             var counts: [ExceptionStatus: Int] = [:]
             for row in rows {
-                if let status = ExceptionStatus(rawValue: row["status"]) { counts[status] = row["n"] }
+                if let status = ExceptionStatus(rawValue: row["status"]), status != .merged { counts[status] = row["n"] }
             }
             return counts
         }

@@ -26,3 +26,14 @@ extension TraceStore {
         }
     }
 }
+
+extension TraceStore {
+    /// Refreshes the planner's statistics of the queue (`ANALYZE exception`, sampled so it stays
+    /// cheap at any size), so a filter on a common class or owner walks the urgency index instead
+    /// of sorting the whole queue.
+    public func analyzeQueue() async throws {
+        try await write { db in
+            try db.execute(sql: "PRAGMA analysis_limit = 1000; ANALYZE exception")
+        }
+    }
+}

@@ -40,13 +40,13 @@ struct DashboardRoutes {
                 given[Substring(name)].flatMap { $0.isEmpty ? nil : (name, String($0)) }
             }
             return renderer.render(QueuePage(query: query, parameters: parameters, page: page, counts: counts, facets: facets,
-                                             now: timestamp, context: context), template: "queue")
+                                             now: timestamp, viewer: Viewer(context)), template: "queue")
         }
 
         router.get("/exceptions/:id") { _, context -> Response in
             let id = try Self.exceptionID(context)
             guard let detail = try await store.exception(id: id) else { throw PageError.notFound("There is no exception \(id).") }
-            return renderer.render(ExceptionPage(detail, now: now(), context: context), template: "exception")
+            return renderer.render(ExceptionPage(detail, now: now(), viewer: Viewer(context)), template: "exception")
         }
 
         router.post("/exceptions/:id/actions") { request, context -> Response in
@@ -73,7 +73,7 @@ struct DashboardRoutes {
                 throw PageError.notFound("No spans are stored for trace \(traceID.hex).")
             }
             let exceptions = try await store.exceptions(inWorkflowOf: traceID)
-            return renderer.render(WorkflowPage(workflow: workflow, requested: traceID, exceptions: exceptions, context: context), template: "workflow")
+            return renderer.render(WorkflowPage(workflow: workflow, requested: traceID, exceptions: exceptions, viewer: Viewer(context)), template: "workflow")
         }
 
         router.get("/insights") { _, context -> Response in
@@ -82,14 +82,14 @@ struct DashboardRoutes {
             let day: UInt64 = 86_400 * 1_000_000_000
             let recurring7 = try await store.recurringSignatures(since: timestamp > 7 * day ? timestamp - 7 * day : 0, limit: 10)
             let recurring30 = try await store.recurringSignatures(since: timestamp > 30 * day ? timestamp - 30 * day : 0, limit: 10)
-            return renderer.render(InsightsPage(statistics: statistics, recurring7: recurring7, recurring30: recurring30, context: context),
+            return renderer.render(InsightsPage(statistics: statistics, recurring7: recurring7, recurring30: recurring30, viewer: Viewer(context)),
                                    template: "insights")
         }
 
         router.get("/login") { request, context -> Response in
             let next = LoginPage.safeNext(request.uri.queryParameters[Substring("next")].map(String.init))
             if reviewers.isEmpty || context.identity.authenticated { return Response.seeOther(next) }
-            return renderer.render(LoginPage(chrome: PageChrome(title: "Sign in", section: .none, context: context), next: next, failed: false),
+            return renderer.render(LoginPage(chrome: PageChrome(title: "Sign in", section: .none, viewer: Viewer(context)), next: next, failed: false),
                                    template: "login")
         }
 
@@ -98,7 +98,7 @@ struct DashboardRoutes {
             try checkCSRF(form, context)
             let next = LoginPage.safeNext(form["next"])
             guard let token = form["token"], let reviewer = reviewers.reviewer(token: token) else {
-                return renderer.render(LoginPage(chrome: PageChrome(title: "Sign in", section: .none, context: context), next: next, failed: true),
+                return renderer.render(LoginPage(chrome: PageChrome(title: "Sign in", section: .none, viewer: Viewer(context)), next: next, failed: true),
                                        template: "login", status: .unauthorized)
             }
             var response = Response.seeOther(next)

@@ -103,9 +103,9 @@ struct ExceptionPage {
         var primary: Bool
     }
 
-    init(_ detail: ExceptionDetail, now: UInt64, context: WebRequestContext) {
+    init(_ detail: ExceptionDetail, now: UInt64, viewer: Viewer) {
         let record = detail.record
-        chrome = PageChrome(title: record.summary, section: .none, context: context)
+        chrome = PageChrome(title: record.summary, section: .none, viewer: viewer)
         id = record.id
         summary = record.summary
         exceptionClass = record.exceptionClass
@@ -149,7 +149,7 @@ struct ExceptionPage {
             HistoryLine(at: RFC3339.format(unixNano: entry.atUnixNano), ago: RelativeTime.ago(entry.atUnixNano, now: now), actor: entry.actor,
                         action: entry.action, note: Self.nonEmpty(entry.note), owner: entry.owner)
         }
-        let identity = context.identity
+        let identity = viewer.identity
         canAct = record.status != .merged && identity.mayAct(onOwner: record.owner)
         if let merged = record.mergedInto {
             cannotActReason = "This item was merged into \(merged) when their workflows joined: act on that one."

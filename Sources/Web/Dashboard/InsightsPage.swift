@@ -34,8 +34,8 @@ struct InsightsPage {
         var occurrences: Int
     }
 
-    init(statistics: QueueStatistics, recurring7: [RecurringSignature], recurring30: [RecurringSignature], context: WebRequestContext) {
-        chrome = PageChrome(title: "Insights", section: .insights, context: context)
+    init(statistics: QueueStatistics, recurring7: [RecurringSignature], recurring30: [RecurringSignature], viewer: Viewer) {
+        chrome = PageChrome(title: "Insights", section: .insights, viewer: viewer)
         let total = statistics.total
         empty = total.open + total.acknowledged + total.resolved + total.dismissed == 0
         func time(_ seconds: Double?) -> String { seconds.map { RelativeTime.words(seconds: $0) } ?? "—" }

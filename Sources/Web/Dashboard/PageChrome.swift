@@ -14,14 +14,14 @@ struct PageChrome {
 
     enum Section { case queue, insights, none }
 
-    init(title: String, section: Section, context: WebRequestContext) {
+    init(title: String, section: Section, viewer: Viewer) {
         self.title = title
         self.section = section
         inQueue = section == .queue
         inInsights = section == .insights
-        user = context.identity.name
-        role = context.identity.role.rawValue
-        signedIn = context.identity.authenticated
-        csrf = context.session?.csrfToken ?? ""
+        user = viewer.identity.name
+        role = viewer.identity.role.rawValue
+        signedIn = viewer.identity.authenticated
+        csrf = viewer.csrf
     }
 }

@@ -47,8 +47,8 @@ struct QueuePage {
 
 
     init(query: ExceptionQuery, parameters: [(String, String)], page: (items: [ExceptionRecord], next: ExceptionCursor?),
-         counts: [ExceptionStatus: Int], facets: ExceptionFacets, now: UInt64, context: WebRequestContext) {
-        chrome = PageChrome(title: "Queue", section: .queue, context: context)
+         counts: [ExceptionStatus: Int], facets: ExceptionFacets, now: UInt64, viewer: Viewer) {
+        chrome = PageChrome(title: "Queue", section: .queue, viewer: viewer)
         rows = page.items.map { record in
             Row(id: record.id, href: "/exceptions/\(record.id)", severity: record.severity, exceptionClass: record.exceptionClass,
                 summary: record.summary, owner: record.owner, status: record.status.rawValue,

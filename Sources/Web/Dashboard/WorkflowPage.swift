@@ -30,8 +30,8 @@ struct WorkflowPage {
         var status: String
     }
 
-    init(workflow: StoredWorkflow, requested: TraceID, exceptions records: [ExceptionRecord], context: WebRequestContext) {
-        chrome = PageChrome(title: "Workflow \(workflow.record.name)", section: .none, context: context)
+    init(workflow: StoredWorkflow, requested: TraceID, exceptions records: [ExceptionRecord], viewer: Viewer) {
+        chrome = PageChrome(title: "Workflow \(workflow.record.name)", section: .none, viewer: viewer)
         workflowID = workflow.record.name
         traceID = requested.hex
         traceCount = workflow.traceIDs.count
