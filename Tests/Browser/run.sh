@@ -10,14 +10,8 @@ binary="${CAUSEWAY_BINARY:-$root/.build/debug/causeway}"
 [ -x "$binary" ] || { echo "browser: $binary not built (run swift build first)" >&2; exit 1; }
 [ -x /usr/bin/chromium ] || { echo "browser: /usr/bin/chromium missing (scripts/setup installs it)" >&2; exit 1; }
 
-stamp="$venv/.requirements"
-if [ ! -x "$venv/bin/python" ] || ! cmp -s "$here/requirements.txt" "$stamp"; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$here/requirements.txt"
-  cp "$here/requirements.txt" "$stamp"
-fi
-
 source "$root/Tests/Interop/serve.sh"
+pinned_venv "$venv" "$here/requirements.txt"
 start_causeway browser "$here/causeway.yaml"
 
 status=0

@@ -1,7 +1,8 @@
 # Sourced by the interop scripts. `start_causeway NAME CONFIG` starts `$binary serve` with CONFIG on
 # ephemeral loopback ports and a database in a temp dir ($work), waits until every listener is
 # bound and sets $grpc, $http and $api; `stop_causeway` sends SIGTERM and fails unless serve exits 0.
-# The server and the temp dir go away when the script exits.
+# The server and the temp dir go away when the script exits. `pinned_venv VENV REQUIREMENTS` makes (or
+# remakes, when the requirements changed) a venv with exactly those pins.
 work=$(mktemp -d)
 server_pid=""
 cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
@@ -27,4 +28,13 @@ stop_causeway() {
   wait "$server_pid" || status=$?
   server_pid=""
   [ $status = 0 ] || { echo "serve did not exit 0 on SIGTERM"; return 1; }
+}
+
+pinned_venv() {
+  local venv=$1 requirements=$2
+  if [ ! -x "$venv/bin/python" ] || ! cmp -s "$requirements" "$venv/.requirements"; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+    cp "$requirements" "$venv/.requirements"
+  fi
 }

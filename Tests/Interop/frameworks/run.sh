@@ -11,14 +11,8 @@ venv="$root/.build/fw-venv"
 binary="${CAUSEWAY_BINARY:-$root/.build/debug/causeway}"
 [ -x "$binary" ] || { echo "frameworks: $binary not built (run swift build first)" >&2; exit 1; }
 
-stamp="$venv/.requirements"
-if [ ! -x "$venv/bin/python" ] || ! cmp -s "$here/requirements.txt" "$stamp"; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$here/requirements.txt"
-  cp "$here/requirements.txt" "$stamp"
-fi
-
 source "$root/Tests/Interop/serve.sh"
+pinned_venv "$venv" "$here/requirements.txt"
 start_causeway frameworks "$here/causeway.yaml"
 
 dumps="$root/.build/fw-dumps"
