@@ -19,7 +19,9 @@ enum SpanQueries {
     /// Spans matching `condition` (over `span`) with their links (`linksWhere` over `span_link`),
     /// ordered by start time. Both conditions take `arguments`.
     static func spans(_ db: Database, where condition: String, linksWhere: String, arguments: StatementArguments) throws -> [StoredSpan] {
-        let rows = try Row.fetchAll(db, sql: columns + " WHERE \(condition) ORDER BY span.start_time_unix_nano, span.id", arguments: arguments)
+        let statement = try db.makeStatement(sql: columns + " WHERE \(condition) ORDER BY span.start_time_unix_nano, span.id")
+        let positions = try StoredSpanColumns(statement.columnNames)
+        let rows = try Row.fetchAll(statement, arguments: arguments)
         let links = try Row.fetchAll(db, sql: "SELECT * FROM span_link WHERE \(linksWhere) ORDER BY trace_id, span_id, link_index", arguments: arguments)
         var linksBySpan: [SpanReference: [SpanLink]] = [:]
         for row in links {
@@ -27,7 +29,7 @@ enum SpanQueries {
             linksBySpan[SpanReference(traceID: traceID, spanID: spanID), default: []].append(try SpanLink(row: row))
         }
         return try rows.map { row in
-            var stored = try StoredSpan(row: row)
+            var stored = try StoredSpan(row: row, columns: positions)
             stored.span.links = linksBySpan[SpanReference(stored.span)] ?? []
             return stored
         }

@@ -20,9 +20,9 @@ struct TimelineSVG {
     static func render(_ entries: [Entry], traceOrder: [TraceID], maxRows: Int) -> (svg: String, omitted: Int) {
         let rows = ordered(entries, traceOrder: traceOrder)
         let shown = rows.prefix(maxRows)
-        let spans = shown.compactMap(\.entry)
-        let start = spans.map(\.node.span.startTimeUnixNano).min() ?? 0
-        let end = max(spans.map(\.node.span.endTimeUnixNano).max() ?? 0, start + 1)
+        let drawn = shown.compactMap(\.index)
+        let start = drawn.map { entries[$0].node.span.startTimeUnixNano }.min() ?? 0
+        let end = max(drawn.map { entries[$0].node.span.endTimeUnixNano }.max() ?? 0, start + 1)
         let scale = Double(chartWidth) / Double(end - start)
         func x(_ time: UInt64) -> Int { labelWidth + Int((Double(time > start ? time - start : 0) * scale).rounded()) }
 
@@ -37,11 +37,12 @@ struct TimelineSVG {
         var position: [SpanReference: (row: Int, startX: Int, endX: Int)] = [:]
         for (index, row) in shown.enumerated() {
             let y = (index + 1) * rowHeight
-            guard let entry = row.entry else {
+            guard let entryIndex = row.index else {
                 svg += "<g class=\"trace-header\"><line x1=\"0\" x2=\"\(width)\" y1=\"\(y + 2)\" y2=\"\(y + 2)\"/>"
                 svg += "<text x=\"4\" y=\"\(y + 16)\">trace \(row.trace.hex)</text></g>"
                 continue
             }
+            let entry = entries[entryIndex]
             let span = entry.node.span
             let left = x(span.startTimeUnixNano)
             let right = max(left + 2, x(span.endTimeUnixNano))
@@ -59,7 +60,9 @@ struct TimelineSVG {
             svg += "</g>"
         }
         for row in shown {
-            guard let entry = row.entry, let to = position[entry.node.reference] else { continue }
+            guard let entryIndex = row.index else { continue }
+            let entry = entries[entryIndex]
+            guard let to = position[entry.node.reference] else { continue }
             for link in entry.node.span.links {
                 guard let from = position[SpanReference(traceID: link.traceID, spanID: link.spanID)] else { continue }
                 let y1 = (from.row + 1) * rowHeight + 11
@@ -71,49 +74,59 @@ struct TimelineSVG {
             }
         }
         svg += "</svg>"
-        return (svg, rows.filter { $0.entry != nil }.count - spans.count)
+        return (svg, entries.count - drawn.count)
     }
 
-    /// A row: a trace header (entry nil) or a span at a depth under its trace's roots.
+    /// A row: a trace header (`index` nil) or the span `entries[index]` at a depth under its trace's roots.
     struct Row {
         var trace: TraceID
-        var entry: Entry?
+        var index: Int?
         var depth: Int
     }
 
-    /// Traces by first start time (the workflow's order breaking ties); spans depth-first under each root, children by start.
+    /// Traces by first start time (the workflow's order breaking ties); spans depth-first under
+    /// each root, children by start. Works on indexes: entries carry whole spans, too big to move.
     static func ordered(_ entries: [Entry], traceOrder: [TraceID]) -> [Row] {
-        let byTrace = Dictionary(grouping: entries, by: \.node.span.traceID)
+        var byTrace: [TraceID: [Int]] = [:]
+        var traceStart: [TraceID: UInt64] = [:]
+        for (index, entry) in entries.enumerated() {
+            let span = entry.node.span
+            byTrace[span.traceID, default: []].append(index)
+            traceStart[span.traceID] = min(traceStart[span.traceID] ?? .max, span.startTimeUnixNano)
+        }
         let rank = Dictionary(traceOrder.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         let traces = byTrace.keys.sorted { a, b in
-            let startA = byTrace[a]?.map(\.node.span.startTimeUnixNano).min() ?? 0
-            let startB = byTrace[b]?.map(\.node.span.startTimeUnixNano).min() ?? 0
-            return (startA, rank[a] ?? .max, a.hex) < (startB, rank[b] ?? .max, b.hex)
+            (traceStart[a] ?? 0, rank[a] ?? .max, a) < (traceStart[b] ?? 0, rank[b] ?? .max, b)
         }
         var rows: [Row] = []
+        rows.reserveCapacity(entries.count + traces.count)
         for trace in traces {
-            let spans = (byTrace[trace] ?? []).sorted { ($0.node.span.startTimeUnixNano, $0.node.span.spanID.hex) < ($1.node.span.startTimeUnixNano, $1.node.span.spanID.hex) }
-            let present = Set(spans.map(\.node.span.spanID))
-            var children: [SpanID: [Entry]] = [:]
-            var roots: [Entry] = []
-            for entry in spans {
-                if let parent = entry.node.span.parentSpanID, present.contains(parent), parent != entry.node.span.spanID {
-                    children[parent, default: []].append(entry)
+            let spans = (byTrace[trace] ?? []).sorted { a, b in
+                (entries[a].node.span.startTimeUnixNano, entries[a].node.span.spanID) < (entries[b].node.span.startTimeUnixNano, entries[b].node.span.spanID)
+            }
+            let present = Set(spans.map { entries[$0].node.span.spanID })
+            var children: [SpanID: [Int]] = [:]
+            var roots: [Int] = []
+            for index in spans {
+                let span = entries[index].node.span
+                if let parent = span.parentSpanID, present.contains(parent), parent != span.spanID {
+                    children[parent, default: []].append(index)
                 } else {
-                    roots.append(entry)
+                    roots.append(index)
                 }
             }
-            rows.append(Row(trace: trace, entry: nil, depth: 0))
+            rows.append(Row(trace: trace, index: nil, depth: 0))
             var visited: Set<SpanID> = []
-            var stack: [(Entry, Int)] = roots.reversed().map { ($0, 0) }
-            while let (entry, depth) = stack.popLast() {
-                guard visited.insert(entry.node.span.spanID).inserted else { continue }
-                rows.append(Row(trace: trace, entry: entry, depth: depth))
-                for child in (children[entry.node.span.spanID] ?? []).reversed() { stack.append((child, depth + 1)) }
+            var stack: [(Int, Int)] = roots.reversed().map { ($0, 0) }
+            while let (index, depth) = stack.popLast() {
+                let spanID = entries[index].node.span.spanID
+                guard visited.insert(spanID).inserted else { continue }
+                rows.append(Row(trace: trace, index: index, depth: depth))
+                for child in (children[spanID] ?? []).reversed() { stack.append((child, depth + 1)) }
             }
             // Spans caught in a parent cycle are still drawn.
-            for entry in spans where !visited.contains(entry.node.span.spanID) {
-                rows.append(Row(trace: trace, entry: entry, depth: 0))
+            for index in spans where !visited.contains(entries[index].node.span.spanID) {
+                rows.append(Row(trace: trace, index: index, depth: 0))
             }
         }
         return rows
