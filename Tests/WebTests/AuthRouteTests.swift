@@ -90,7 +90,5 @@ struct AuthRouteTests {
         #expect(WebFixture.reviewers.reviewer(token: "root-token")?.name == "root")
         #expect(WebFixture.reviewers.reviewer(token: "root-token ") == nil)
         #expect(WebFixture.reviewers.reviewer(token: "") == nil)
-        // The digest, not the token, is what is kept.
-        #expect(WebFixture.reviewers.reviewers.allSatisfy { $0.tokenSHA256.count == 32 })
     }
 }

@@ -7,7 +7,6 @@ extension PageChrome: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
         case "title": self.title
-        case "section": self.section
         case "user": self.user
         case "role": self.role
         case "signedIn": self.signedIn

@@ -2,7 +2,6 @@
 /// the session's CSRF token for the page's forms.
 struct PageChrome {
     var title: String
-    var section: Section
     var user: String
     var role: String
     /// Signed in with a token (shows "sign out").
@@ -16,7 +15,6 @@ struct PageChrome {
 
     init(title: String, section: Section, viewer: Viewer) {
         self.title = title
-        self.section = section
         inQueue = section == .queue
         inInsights = section == .insights
         user = viewer.identity.name
