@@ -119,8 +119,9 @@ enum FactKey {
         return key
     }
 
+    /// Split on the separator's byte (keys are read on every round: no grapheme breaking).
     static func fields(_ key: String) -> [String] {
-        key.split(separator: separator, omittingEmptySubsequences: false).map(String.init)
+        key.utf8.split(separator: 0x1F, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
     }
 }
 

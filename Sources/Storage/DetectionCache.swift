@@ -1,10 +1,14 @@
 import Detection
 import GRDB
+import Synchronization
 
-/// What one write transaction has already read of fact counts and filed exceptions, so a round
-/// asks SQLite once per (workflow, pattern) instead of once per question. Lives for one
-/// transaction; merges forget the workflows they touch.
-final class DetectionCache {
+/// What the writer knows of fact counts, fact keys and filed exceptions without asking SQLite,
+/// kept across transactions: a round asks SQLite once per (workflow, pattern) until the
+/// answer changes, and the writer changes it itself. Only writes inside the store's serialized
+/// transactions touch it; merges forget the workflows they touch, a reviewer's action forgets
+/// what is filed (statuses move), a rollback empties it, and it is emptied when it grows past
+/// `maxEntries`.
+final class DetectionCache: Sendable {
     /// The exception filed for a pattern in a workflow, as the recorder needs it.
     struct Filed {
         var id: String
@@ -13,39 +17,94 @@ final class DetectionCache {
         var openedAtUnixNano: Int64
     }
 
-    struct PatternKey: Hashable {
-        var workflow: Int64
-        var dedupeKey: String
+    /// What is known of one workflow.
+    private struct Known {
+        var counts: [String: [String: Int]] = [:]
+        var filed: [String: Filed?] = [:]
+        /// Every key with facts in the workflow, by detector, once read whole.
+        var keys: [String: Set<String>]?
     }
 
-    private var counts: [DetectionRound.Item: Int] = [:]
-    private var filed: [PatternKey: Filed?] = [:]
+    private struct State {
+        var workflows: [Int64: Known] = [:]
+        /// Entries added since the cache was last emptied (forgetting does not count down).
+        var added = 0
+    }
 
-    func setCount(_ count: Int, for item: DetectionRound.Item) { counts[item] = count }
+    static let maxEntries = 200_000
+    private let state = Mutex(State())
+
+    /// Called at the start of a write: empties the cache once it is over its bound.
+    func trim() {
+        state.withLock { if $0.added > Self.maxEntries { $0 = State() } }
+    }
+
+    func setCount(_ count: Int, for item: DetectionRound.Item) {
+        state.withLock { state in
+            if state.workflows[item.workflow, default: Known()].counts[item.detector, default: [:]].updateValue(count, forKey: item.key) == nil {
+                state.added += 1
+            }
+        }
+    }
 
     func count(_ item: DetectionRound.Item, _ db: Database) throws -> Int {
-        if let count = counts[item] { return count }
+        if let count = state.withLock({ $0.workflows[item.workflow]?.counts[item.detector]?[item.key] }) { return count }
         let count = try FactQueries.count(db, workflow: item.workflow, detector: item.detector, key: item.key)
-        counts[item] = count
+        setCount(count, for: item)
         return count
+    }
+
+    /// The keys `detector` has facts for in the workflow, in key order.
+    func keys(workflow: Int64, detector: String, _ db: Database) throws -> [String] {
+        if let known = state.withLock({ $0.workflows[workflow]?.keys }) { return known[detector, default: []].sorted() }
+        var byDetector: [String: Set<String>] = [:]
+        for (detector, key) in try FactQueries.keys(db, workflow: workflow) { byDetector[detector, default: []].insert(key) }
+        state.withLock { state in
+            state.workflows[workflow, default: Known()].keys = byDetector
+            state.added += 1 + byDetector.values.reduce(0) { $0 + $1.count }
+        }
+        return byDetector[detector, default: []].sorted()
+    }
+
+    /// The workflow now has facts of `detector`/`key`.
+    func noteKey(_ key: String, detector: String, workflow: Int64) {
+        state.withLock { state in
+            guard state.workflows[workflow]?.keys != nil else { return }
+            if state.workflows[workflow]?.keys?[detector, default: []].insert(key).inserted == true { state.added += 1 }
+        }
     }
 
     /// The active-or-closed (not merged) exception of the pattern in the workflow.
     func filed(_ dedupeKey: String, workflow: Int64, _ db: Database) throws -> Filed? {
-        let key = PatternKey(workflow: workflow, dedupeKey: dedupeKey)
-        if let known = filed[key] { return known }
+        if let known = state.withLock({ $0.workflows[workflow]?.filed[dedupeKey] }) { return known }
         let found = try ExceptionRecorder.filed(db, dedupeKey: dedupeKey, workflow: workflow)
-        filed[key] = .some(found)
+        setFiled(found, dedupeKey, workflow: workflow)
         return found
     }
 
     func setFiled(_ value: Filed?, _ dedupeKey: String, workflow: Int64) {
-        filed[PatternKey(workflow: workflow, dedupeKey: dedupeKey)] = .some(value)
+        state.withLock { state in
+            if state.workflows[workflow, default: Known()].filed.updateValue(value, forKey: dedupeKey) == nil { state.added += 1 }
+        }
     }
 
-    /// Drops what is known of these workflows (their counts and exceptions moved in a merge).
+    /// Drops what is known of these workflows (their counts, keys and exceptions moved in a merge).
     func forget(workflows: Set<Int64>) {
-        counts = counts.filter { !workflows.contains($0.key.workflow) }
-        filed = filed.filter { !workflows.contains($0.key.workflow) }
+        guard !workflows.isEmpty else { return }
+        state.withLock { state in
+            for workflow in workflows { state.workflows[workflow] = nil }
+        }
+    }
+
+    /// Drops what is known of filed exceptions (a reviewer changed one).
+    func forgetFiled() {
+        state.withLock { state in
+            for workflow in Array(state.workflows.keys) { state.workflows[workflow]?.filed = [:] }
+        }
+    }
+
+    /// Drops everything (the transaction that filled it rolled back).
+    func clear() {
+        state.withLock { $0 = State() }
     }
 }

@@ -17,7 +17,7 @@ struct SQLiteDetectionContext: DetectionContext {
     }
 
     func keys() throws -> [String] {
-        try FactQueries.keys(db, workflow: workflow, detector: detector)
+        try cache.keys(workflow: workflow, detector: detector, db)
     }
 
     func count(_ key: String) throws -> Int {

@@ -44,7 +44,10 @@ extension TraceStore {
                 ON CONFLICT (workflow_id, detector, key) DO UPDATE SET count = fact_count.count + excluded.count
                 RETURNING count
                 """), arguments: [item.workflow, item.detector, item.key, count])
-            if let total { cache.setCount(total, for: item) }
+            if let total {
+                cache.setCount(total, for: item)
+                cache.noteKey(item.key, detector: item.detector, workflow: item.workflow)
+            }
         }
         let survivors = Set(stitcher.merges.map(\.survivor))
         let active = workflows.union(survivors)
@@ -59,9 +62,10 @@ extension TraceStore {
         var settlingWorkflows: [Int64] = []
         for workflow in active.sorted() {
             var settles = false
-            for (detector, key) in try FactQueries.keys(db, workflow: workflow) {
-                if everyRound.contains(detector) { round.touch(workflow, detector, key) }
-                if settling.contains(detector) { settles = true }
+            for detector in everyRound.union(settling).sorted() {
+                let keys = try cache.keys(workflow: workflow, detector: detector, db)
+                if everyRound.contains(detector) { for key in keys { round.touch(workflow, detector, key) } }
+                if settling.contains(detector), !keys.isEmpty { settles = true }
             }
             if settles { settlingWorkflows.append(workflow) }
         }
@@ -86,10 +90,10 @@ extension TraceStore {
         try await write { db in
             let due = try Int64.fetchAll(db, sql: "SELECT workflow_id FROM workflow_settle WHERE due_at_unix_nano <= ? ORDER BY due_at_unix_nano",
                                          arguments: [Int64(bitPattern: now)])
-            var round = DetectionRound(db: db, store: self, now: now, settled: true, cache: DetectionCache())
+            var round = DetectionRound(db: db, store: self, now: now, settled: true, cache: self.detectionCache)
             for workflow in due {
                 for detector in self.detectors where detector.settles {
-                    for key in try FactQueries.keys(db, workflow: workflow, detector: detector.name) { round.touch(workflow, detector.name, key) }
+                    for key in try self.detectionCache.keys(workflow: workflow, detector: detector.name, db) { round.touch(workflow, detector.name, key) }
                 }
                 try db.execute(sql: "DELETE FROM workflow_settle WHERE workflow_id = ?", arguments: [workflow])
             }

@@ -147,7 +147,8 @@ extension TraceStore {
                     first_action_at_unix_nano = coalesce(first_action_at_unix_nano, ?), resolved_at_unix_nano = ?
                 WHERE id = ?
                 """, arguments: [next.rawValue, newOwner, Int64(bitPattern: now), Int64(bitPattern: now), resolvedAt, id])
-            try ExceptionRecorder(db: db, owners: self.owners, now: now, cache: DetectionCache())
+            self.detectionCache.forgetFiled()
+            try ExceptionRecorder(db: db, owners: self.owners, now: now, cache: self.detectionCache)
                 .appendHistory(id, action: action.historyName, note: note, owner: newOwner == record.owner ? nil : newOwner, actor: actor)
         }
     }

@@ -12,6 +12,8 @@ public final class TraceStore: Sendable {
     private let ids = Mutex(IDCache())
     /// Workflow membership as the writer last left it.
     private let membership = MembershipCache()
+    /// Fact counts, fact keys and filed exceptions as the writer last left them.
+    let detectionCache = DetectionCache()
 
     struct IDCache {
         var resources: [SpanRows.ResourceRow: Int64] = [:]
@@ -46,6 +48,9 @@ public final class TraceStore: Sendable {
         configuration.prepareDatabase { db in
             // Acknowledged means durable: sync the WAL on every commit.
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // The writer's indexes (spans, facts, workflow membership) are read back at random on
+            // every batch; SQLite's 2 MiB default page cache sent most of those reads to pread.
+            try db.execute(sql: "PRAGMA cache_size = -65536")
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
@@ -65,6 +70,7 @@ public final class TraceStore: Sendable {
             // The transaction rolled back: cached ids of rows it created are void.
             ids.withLock { $0 = IDCache() }
             membership.clear()
+            detectionCache.clear()
             throw error
         }
     }
@@ -82,7 +88,8 @@ public final class TraceStore: Sendable {
     }
 
     private func insert(_ batches: [SpanRows], receivedAt: UInt64) async throws -> Recorded {
-        try await pool.write { db in
+        detectionCache.trim()
+        return try await pool.write { db in
             let insertSpan = try PreparedStatement(db, sql: """
                 INSERT INTO span (trace_id, span_id, parent_span_id, name, kind, start_time_unix_nano,
                     end_time_unix_nano, status_code, status_message, trace_state, flags, attributes,
@@ -176,7 +183,7 @@ public final class TraceStore: Sendable {
             }
             let stitching = clock.now - started
             let detecting = clock.now
-            let cache = DetectionCache()
+            let cache = self.detectionCache
             facts += try factWriter.count(counted, workflowOf: { stitcher.workflow(of: $0)?.id }, cache: cache, db)
             let opened = try self.detect(db, facts: facts, dropped: dropped, workflows: Set(newSpansByWorkflow.keys), stitcher: stitcher, now: receivedAt, cache: cache)
             return Recorded(inserted: inserted, stitching: stitching, detection: clock.now - detecting, opened: opened)
@@ -219,7 +226,13 @@ public final class TraceStore: Sendable {
 
     /// Runs `body` in a write transaction (reviewer actions; spans go through `recordSpans`).
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await pool.write(body)
+        do {
+            return try await pool.write(body)
+        } catch {
+            // The transaction rolled back: what the detection cache learnt in it is void.
+            detectionCache.clear()
+            throw error
+        }
     }
 
     /// Runs `body` on a read-only snapshot of the database.
