@@ -38,7 +38,7 @@ extension CausewayConfiguration {
     }
 
     static func readRule(_ rule: YAMLSection) throws(ConfigurationError) -> AttributeRule {
-        try rule.onlyKeys(["name", "attribute", "below", "above", "equals", "class", "category", "severity"])
+        try rule.onlyKeys(["name", "attribute", "below", "above", "equals", "class", "category", "severity", "blocking"])
         guard let name = try rule.string("name"), !name.isEmpty else { throw rule.missing("name") }
         guard let attribute = try rule.string("attribute"), !attribute.isEmpty else { throw rule.missing("attribute") }
         let condition: AttributeRule.Condition
@@ -54,16 +54,21 @@ extension CausewayConfiguration {
         let category = try rule.choice("category", ExceptionCategory.self) ?? .businessRule
         let severity = try rule.choice("severity", ExceptionSeverity.self) ?? .high
         return AttributeRule(name: name, attribute: attribute, condition: condition,
-                             exceptionClass: try rule.string("class") ?? name, category: category, severity: severity)
+                             exceptionClass: try rule.string("class") ?? name, category: category, severity: severity,
+                             blocking: try rule.bool("blocking") ?? true)
     }
 
     /// Reads `owners`: a list of `{match: {class, category, service, tool}, owner, sla}`.
     static func readOwners(_ list: [YAMLSection]) throws(ConfigurationError) -> OwnerRouting {
         var rules: [OwnerRouting.Rule] = []
         for entry in list {
-            try entry.onlyKeys(["match", "owner", "sla"])
+            try entry.onlyKeys(["match", "owner", "sla", "escalate_to"])
             guard let owner = try entry.string("owner"), !owner.isEmpty else { throw entry.missing("owner") }
             var rule = OwnerRouting.Rule(owner: owner, slaNanos: try entry.duration("sla") ?? OwnerRouting.fallback.slaNanos)
+            if let escalateTo = try entry.string("escalate_to") {
+                guard !escalateTo.isEmpty else { throw entry.missing("escalate_to") }
+                rule.escalateTo = escalateTo
+            }
             if let match = try entry.section("match") {
                 try match.onlyKeys(["class", "category", "service", "tool"])
                 rule.exceptionClass = try match.string("class")

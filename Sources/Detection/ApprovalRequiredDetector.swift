@@ -62,6 +62,7 @@ public struct ApprovalRequiredDetector: Detector {
         let fields = FactKey.fields(key)
         guard fields.count == 3, fields[0] == "call" else { return nil }
         let (service, tool) = (fields[1], fields[2])
+        if try context.reviewerApproved(tool: tool) { return nil }
         let approvals = try context.facts(Self.approvalKey).compactMap { try context.node($0.reference) }
         var records: [Record] = []
         for fact in try context.facts(key) {
@@ -72,8 +73,8 @@ public struct ApprovalRequiredDetector: Detector {
                 records.append(Record(reference: fact.reference, span: node.span, call: call, path: path))
             }
         }
-        var unapproved: [(reference: SpanReference, ran: Bool)] = []
-        var waiting: [SpanReference] = []
+        var unapproved: [(reference: SpanReference, ran: Bool, callID: String?)] = []
+        var waiting: [(reference: SpanReference, callID: String?)] = []
         for record in records {
             let decision = try latestDecision(for: record, approvals: approvals, in: context)
             switch record.call.state {
@@ -83,16 +84,16 @@ public struct ApprovalRequiredDetector: Detector {
                     $0.call.state == .paused && $0.call.identity == record.call.identity && $0.span.startTimeUnixNano <= record.span.startTimeUnixNano
                 }
                 if resumed { continue }
-                unapproved.append((record.reference, record.call.state == .ran))
+                unapproved.append((record.reference, record.call.state == .ran, record.call.callID))
             case .paused:
                 if records.contains(where: { $0.call.state != .paused && $0.call.identity == record.call.identity }) { continue }
                 if decision == false { continue }
                 if try context.hasSpans(startingAfter: record.span.endTimeUnixNano) { continue }   // the run went on: decided
-                if context.settled { waiting.append(record.reference) }
+                if context.settled { waiting.append((record.reference, record.call.callID)) }
             }
         }
         let ran = unapproved.contains { $0.ran }
-        guard let first = unapproved.first?.reference ?? waiting.first else { return nil }
+        guard let first = unapproved.first.map({ ($0.reference, $0.callID) }) ?? waiting.first else { return nil }
         let summary = ran ? "\(tool) ran without an approval"
             : unapproved.isEmpty ? "\(tool) is waiting for an approval (the run paused and nobody decided)"
             : "\(tool) was called without an approval (it did not run)"
@@ -101,11 +102,12 @@ public struct ApprovalRequiredDetector: Detector {
             category: .policy,
             severity: ran ? .critical : .high,
             summary: summary,
-            trigger: first,
+            trigger: first.reference,
             dedupeKey: Detection.dedupeKey(detector: name, key: key),
             occurrences: unapproved.count + waiting.count,
             service: service,
-            tool: tool
+            tool: tool,
+            callID: first.callID
         )
     }
 

@@ -55,7 +55,8 @@ public struct AttributeRuleDetector: Detector {
             dedupeKey: dedupeKey,
             occurrences: pattern.count,
             service: service,
-            tool: tool.isEmpty ? nil : tool
+            tool: tool.isEmpty ? nil : tool,
+            blocking: rule.blocking
         )
     }
 }

@@ -19,11 +19,18 @@ public struct Detection: Sendable, Equatable {
     /// `unresolved_failure` of a signature already filed as `repeat_failure`): it is folded into
     /// that item as an occurrence and a history line instead of opening a second one.
     public var foldsInto: String?
+    /// The trigger's tool call id, when it has one (named in `next_decision` and decisions).
+    public var callID: String?
+    /// Whether, open and undecided, it holds the agent (`decisions` answers `hold`): every class
+    /// but transient ones, unless a custom rule says `blocking: false` (DESIGN.md §9).
+    public var blocking: Bool
 
     public init(exceptionClass: String, category: ExceptionCategory, severity: ExceptionSeverity, summary: String,
                 trigger: SpanReference?, dedupeKey: String, occurrences: Int, service: String, tool: String?,
-                foldsInto: String? = nil) {
+                foldsInto: String? = nil, callID: String? = nil, blocking: Bool? = nil) {
         self.foldsInto = foldsInto
+        self.callID = callID
+        self.blocking = blocking ?? (category != .transient)
         self.exceptionClass = exceptionClass
         self.category = category
         self.severity = severity

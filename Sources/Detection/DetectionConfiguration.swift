@@ -72,9 +72,12 @@ public struct AttributeRule: Sendable, Equatable {
     public var exceptionClass: String
     public var category: ExceptionCategory
     public var severity: ExceptionSeverity
+    /// Whether its open, undecided exceptions hold the agent (`decisions`); default true.
+    public var blocking: Bool
 
     public init(name: String, attribute: String, condition: Condition, exceptionClass: String,
-                category: ExceptionCategory, severity: ExceptionSeverity) {
+                category: ExceptionCategory, severity: ExceptionSeverity, blocking: Bool = true) {
+        self.blocking = blocking
         self.name = name
         self.attribute = attribute
         self.condition = condition

@@ -57,6 +57,9 @@ public protocol DetectionContext: SpanLookup {
     func hasSpans(startingAfter time: UInt64) throws -> Bool
     /// The workflow has gone quiet (no new span for `settle_after`).
     var settled: Bool { get }
+    /// Whether a reviewer approved a call of `tool` in the workflow (an `approve` decision): it
+    /// counts for that call and every other call of the tool in the workflow (DESIGN.md §9).
+    func reviewerApproved(tool: String) throws -> Bool
 }
 
 extension DetectionContext {

@@ -9,9 +9,12 @@ public struct OwnerRouting: Sendable, Equatable {
         public var tool: String?
         public var owner: String
         public var slaNanos: UInt64
+        /// Who gets the item when its SLA passes (`escalate_to`), if anyone.
+        public var escalateTo: String?
 
         public init(exceptionClass: String? = nil, category: String? = nil, service: String? = nil, tool: String? = nil,
-                    owner: String, slaNanos: UInt64) {
+                    owner: String, slaNanos: UInt64, escalateTo: String? = nil) {
+            self.escalateTo = escalateTo
             self.exceptionClass = exceptionClass
             self.category = category
             self.service = service
@@ -36,9 +39,9 @@ public struct OwnerRouting: Sendable, Equatable {
 
     public static let `default` = OwnerRouting()
 
-    public func route(_ detection: Detection) -> (owner: String, slaNanos: UInt64) {
+    public func route(_ detection: Detection) -> (owner: String, slaNanos: UInt64, escalateTo: String?) {
         let rule = rules.first { $0.matches(detection) } ?? Self.fallback
-        return (rule.owner, rule.slaNanos)
+        return (rule.owner, rule.slaNanos, rule.escalateTo)
     }
 }
 

@@ -31,6 +31,22 @@ public struct ExceptionRecord: Sendable, Equatable {
     public var resolvedAtUnixNano: UInt64?
     /// For a `merged` exception: the exception of the same pattern it was folded into.
     public var mergedInto: String?
+    /// The trigger's tool call id, when it has one.
+    public var callID: String?
+    /// Holds the agent while open and undecided (DESIGN.md §9).
+    public var blocking: Bool
+    /// The reviewer's decision, once made: who and when.
+    public var decision: ExceptionAction?
+    public var decidedBy: String?
+    public var decidedAtUnixNano: UInt64?
+    /// When the SLA timer marked it breached.
+    public var breachedAtUnixNano: UInt64?
+
+    /// What the reviewer must decide, in words, with the options.
+    public var nextDecision: String {
+        NextDecision.text(exceptionClass: exceptionClass, severity: severity, tool: tool, callID: callID, service: service,
+                          workflow: workflowName)
+    }
 
     /// Past its due time: still active after it, or resolved after it.
     public func breached(now: UInt64) -> Bool {
@@ -70,6 +86,12 @@ public struct ExceptionRecord: Sendable, Equatable {
         firstActionAtUnixNano = (row["first_action_at_unix_nano"] as Int64?).map { UInt64(bitPattern: $0) }
         resolvedAtUnixNano = (row["resolved_at_unix_nano"] as Int64?).map { UInt64(bitPattern: $0) }
         mergedInto = row["merged_into"]
+        callID = row["call_id"]
+        blocking = row["blocking"]
+        decision = (row["decision"] as String?).flatMap(ExceptionAction.init(rawValue:))
+        decidedBy = row["decided_by"]
+        decidedAtUnixNano = (row["decided_at_unix_nano"] as Int64?).map { UInt64(bitPattern: $0) }
+        breachedAtUnixNano = (row["breached_at_unix_nano"] as Int64?).map { UInt64(bitPattern: $0) }
     }
 }
 

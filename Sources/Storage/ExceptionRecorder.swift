@@ -9,9 +9,9 @@ import TraceModel
 /// dismissed one when the pattern recurs. Every change appends to the history.
 struct ExceptionRecorder {
     let db: Database
-    let owners: OwnerRouting
+    let store: TraceStore
     let now: UInt64
-    let cache: DetectionCache
+    var cache: DetectionCache { store.detectionCache }
 
     /// Files `detection`, found in workflow `workflow`; returns the exception id and whether it was newly opened.
     @discardableResult
@@ -21,17 +21,19 @@ struct ExceptionRecorder {
         }
         guard let existing = try cache.filed(detection.dedupeKey, workflow: workflow, db) else {
             guard let id = detection.exceptionID, let trigger = detection.trigger else { return nil }
-            let route = owners.route(detection)
+            let route = store.owners.route(detection)
             try db.cachedStatement(sql: """
                 INSERT INTO exception (id, class, category, severity, status, owner, sla_nanos, due_at_unix_nano, summary,
-                    service, tool, trace_id, span_id, dedupe_key, workflow_id, occurrences, opened_at_unix_nano, updated_at_unix_nano)
-                VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    service, tool, trace_id, span_id, dedupe_key, workflow_id, occurrences, opened_at_unix_nano, updated_at_unix_nano,
+                    call_id, blocking, escalate_to)
+                VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (id) DO NOTHING
                 """).execute(arguments: [
                     id, detection.exceptionClass, detection.category.rawValue, detection.severity.rawValue, route.owner,
                     Int64(bitPattern: route.slaNanos), Int64(bitPattern: now &+ route.slaNanos), detection.summary,
                     detection.service, detection.tool, Data(trigger.traceID.bytes), Data(trigger.spanID.bytes),
                     detection.dedupeKey, workflow, detection.occurrences, Int64(bitPattern: now), Int64(bitPattern: now),
+                    detection.callID, detection.blocking, route.escalateTo,
                 ])
             guard db.changesCount > 0 else { return (id, false) }
             cache.setFiled(DetectionCache.Filed(id: id, status: .open, occurrences: detection.occurrences, openedAtUnixNano: Int64(bitPattern: now)),
@@ -56,7 +58,7 @@ struct ExceptionRecorder {
         } else {
             try db.cachedStatement(sql: """
                 UPDATE exception SET status = 'open', occurrences = ?, summary = ?, updated_at_unix_nano = ?,
-                    resolved_at_unix_nano = NULL WHERE id = ?
+                    resolved_at_unix_nano = NULL, decision = NULL, decided_by = NULL, decided_at_unix_nano = NULL WHERE id = ?
                 """).execute(arguments: [detection.occurrences, detection.summary, Int64(bitPattern: now), id])
             try appendHistory(id, action: "reopened", note: "recurred after it was \(status.rawValue): \(detection.summary)", owner: nil)
         }
@@ -117,9 +119,24 @@ struct ExceptionRecorder {
         }
     }
 
+    /// Appends a history line; the change it records is also what waiters hear of after the
+    /// commit, and the notifications it triggers go to the outbox in this transaction.
     func appendHistory(_ id: String, action: String, note: String, owner: String?, actor: String = "causeway") throws {
         try db.cachedStatement(sql: """
             INSERT INTO exception_history (exception_id, at_unix_nano, actor, action, note, owner) VALUES (?, ?, ?, ?, ?, ?)
             """).execute(arguments: [id, Int64(bitPattern: now), actor, action, note, owner])
+        store.noteQueueChange()
+        let plan = store.notifications
+        guard !plan.routes.isEmpty, let event = NotificationPlan.event(forHistoryAction: action),
+              let row = try Row.fetchOne(db, sql: ExceptionRecord.selection + " WHERE exception.id = ?", arguments: [id]) else { return }
+        let record = try ExceptionRecord(row: row)
+        for route in plan.routes where route.wants(event, record) {
+            let deliveryID = "dlv_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+            let body = plan.render(route.name, event, record, deliveryID, now)
+            try db.cachedStatement(sql: """
+                INSERT INTO notification_outbox (delivery_id, target, event, exception_id, body, created_at_unix_nano, next_attempt_at_unix_nano)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [deliveryID, route.name, event, id, Data(body), Int64(bitPattern: now), Int64(bitPattern: now)])
+        }
     }
 }

@@ -50,6 +50,11 @@ struct SQLiteDetectionContext: DetectionContext {
             """), arguments: [workflow, Int64(bitPattern: time)]) ?? false
     }
 
+    func reviewerApproved(tool: String) throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM reviewer_approval WHERE workflow_id = ? AND tool = ?)"),
+                          arguments: [workflow, tool]) ?? false
+    }
+
     func node(_ reference: SpanReference) throws -> CausalNode? {
         try SQLiteSpanLookup(db: db).node(reference)
     }

@@ -170,6 +170,46 @@ enum Schema {
                 CREATE INDEX exception_by_owner ON exception (owner, status);                     -- the owner filter and its choices
                 """)
         }
+        migrator.registerMigration("v6: decisions, reviewer approvals, SLA breach, notification outbox") { db in
+            try db.execute(sql: """
+                ALTER TABLE exception ADD COLUMN call_id TEXT;                 -- the trigger's tool call id
+                ALTER TABLE exception ADD COLUMN blocking INTEGER NOT NULL DEFAULT 1;   -- holds the agent while undecided
+                ALTER TABLE exception ADD COLUMN escalate_to TEXT;             -- the owner rule's escalate_to
+                ALTER TABLE exception ADD COLUMN decision TEXT;                -- approve | deny | retry | abort
+                ALTER TABLE exception ADD COLUMN decided_by TEXT;
+                ALTER TABLE exception ADD COLUMN decided_at_unix_nano INTEGER;
+                ALTER TABLE exception ADD COLUMN breached_at_unix_nano INTEGER;  -- when the timer marked it breached
+                CREATE INDEX exception_unbreached_by_due ON exception (due_at_unix_nano, id)
+                    WHERE status IN ('open','acknowledged') AND breached_at_unix_nano IS NULL;   -- the breach timer's work
+                CREATE TABLE reviewer_approval (
+                    workflow_id INTEGER NOT NULL,          -- moved on merges, like exceptions
+                    tool TEXT NOT NULL,                    -- counts for every call of the tool in the workflow
+                    exception_id TEXT NOT NULL,
+                    call_id TEXT,
+                    approver TEXT NOT NULL,
+                    at_unix_nano INTEGER NOT NULL,
+                    PRIMARY KEY (workflow_id, tool, exception_id)
+                ) WITHOUT ROWID;
+                CREATE TABLE notification_outbox (
+                    delivery_id TEXT PRIMARY KEY,          -- Causeway-Delivery: receivers de-duplicate on it
+                    target TEXT NOT NULL,                  -- the notify entry's name
+                    event TEXT NOT NULL,
+                    exception_id TEXT NOT NULL,
+                    body BLOB NOT NULL,                    -- written with the change it reports
+                    created_at_unix_nano INTEGER NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at_unix_nano INTEGER NOT NULL,
+                    last_error TEXT
+                );
+                CREATE INDEX notification_outbox_due ON notification_outbox (next_attempt_at_unix_nano);
+                CREATE TABLE notification_figures (
+                    target TEXT PRIMARY KEY,
+                    delivered INTEGER NOT NULL DEFAULT 0,
+                    failed_attempts INTEGER NOT NULL DEFAULT 0,
+                    abandoned INTEGER NOT NULL DEFAULT 0
+                );
+                """)
+        }
         return migrator
     }
 }

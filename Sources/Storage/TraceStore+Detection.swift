@@ -23,10 +23,12 @@ extension TraceStore {
                 ON CONFLICT (workflow_id, detector, key) DO UPDATE SET count = fact_count.count + excluded.count
                 """).execute(arguments: [merge.survivor, merge.absorbed])
             try db.cachedStatement(sql: "DELETE FROM fact_count WHERE workflow_id = ?").execute(arguments: [merge.absorbed])
-            try ExceptionRecorder(db: db, owners: owners, now: now, cache: cache).mergeDuplicates(absorbed: merge.absorbed, into: merge.survivor)
+            try ExceptionRecorder(db: db, store: self, now: now).mergeDuplicates(absorbed: merge.absorbed, into: merge.survivor)
             try db.cachedStatement(sql: "UPDATE exception SET workflow_id = ? WHERE workflow_id = ?").execute(arguments: [merge.survivor, merge.absorbed])
+            try db.cachedStatement(sql: "UPDATE reviewer_approval SET workflow_id = ? WHERE workflow_id = ?").execute(arguments: [merge.survivor, merge.absorbed])
         }
         cache.forget(workflows: Set(stitcher.merges.flatMap { [$0.absorbed, $0.survivor] }))
+        if !stitcher.merges.isEmpty { noteQueueChange() }   // a trace's workflow, and so its decisions, may have changed
         var round = DetectionRound(db: db, store: self, now: now, settled: false, cache: cache)
         var newCounts: [DetectionRound.Item: Int] = [:]
         for fact in facts {
@@ -136,7 +138,7 @@ struct DetectionRound {
     /// Expands each touched key to the keys its detector judges, evaluates them and files what they find.
     func judge() throws -> [String] {
         guard !items.isEmpty else { return [] }
-        let recorder = ExceptionRecorder(db: db, owners: store.owners, now: now, cache: cache)
+        let recorder = ExceptionRecorder(db: db, store: store, now: now)
         var judged: Set<Item> = []
         var opened: [String] = []
         for item in items {

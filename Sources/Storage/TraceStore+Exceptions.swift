@@ -9,6 +9,8 @@ public enum ExceptionActionError: Error, Equatable {
     case notFound(String)
     case invalidTransition(action: ExceptionAction, status: ExceptionStatus)
     case ownerRequired
+    /// `approve` and `deny` are for `approval_required` items only.
+    case notApplicable(action: ExceptionAction, exceptionClass: String)
     /// The actor may not act on items of this owner.
     case forbidden(owner: String)
 }
@@ -137,6 +139,9 @@ extension TraceStore {
                 throw ExceptionActionError.invalidTransition(action: action, status: record.status)
             }
             if action == .assign, owner?.isEmpty ?? true { throw ExceptionActionError.ownerRequired }
+            guard action.applies(toClass: record.exceptionClass) else {
+                throw ExceptionActionError.notApplicable(action: action, exceptionClass: record.exceptionClass)
+            }
             let newOwner = owner.flatMap { $0.isEmpty ? nil : $0 } ?? record.owner
             let resolvedAt: Int64? = switch next {
             case .resolved, .dismissed: Int64(bitPattern: now)
@@ -147,8 +152,23 @@ extension TraceStore {
                     first_action_at_unix_nano = coalesce(first_action_at_unix_nano, ?), resolved_at_unix_nano = ?
                 WHERE id = ?
                 """, arguments: [next.rawValue, newOwner, Int64(bitPattern: now), Int64(bitPattern: now), resolvedAt, id])
+            if action.isDecision {
+                try db.execute(sql: "UPDATE exception SET decision = ?, decided_by = ?, decided_at_unix_nano = ? WHERE id = ?",
+                               arguments: [action.rawValue, actor, Int64(bitPattern: now), id])
+            } else if action == .reopen {
+                // Reopened, it waits for a new decision (the old one stays in the history).
+                try db.execute(sql: "UPDATE exception SET decision = NULL, decided_by = NULL, decided_at_unix_nano = NULL WHERE id = ?",
+                               arguments: [id])
+            }
+            if action == .approve, let tool = record.tool {
+                // An approval for this call and every other call of the tool in the workflow.
+                try db.execute(sql: """
+                    INSERT INTO reviewer_approval (workflow_id, tool, exception_id, call_id, approver, at_unix_nano) VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT DO NOTHING
+                    """, arguments: [record.workflowID, tool, id, record.callID, actor, Int64(bitPattern: now)])
+            }
             self.detectionCache.forgetFiled()
-            try ExceptionRecorder(db: db, owners: self.owners, now: now, cache: self.detectionCache)
+            try ExceptionRecorder(db: db, store: self, now: now)
                 .appendHistory(id, action: action.historyName, note: note, owner: newOwner == record.owner ? nil : newOwner, actor: actor)
         }
     }

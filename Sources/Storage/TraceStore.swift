@@ -14,6 +14,12 @@ public final class TraceStore: Sendable {
     private let membership = MembershipCache()
     /// Fact counts, fact keys and filed exceptions as the writer last left them.
     let detectionCache = DetectionCache()
+    /// Bumped after a commit that changed an exception (or a trace's workflow).
+    public let queueChanges = QueueChanges()
+    /// Set inside a transaction that changed the queue; the commit turns it into a bump.
+    private let queueChanged = Atomic<Bool>(false)
+    /// Who is told of what, written to the outbox with each change.
+    let notifications: NotificationPlan
 
     struct IDCache {
         var resources: [SpanRows.ResourceRow: Int64] = [:]
@@ -36,8 +42,9 @@ public final class TraceStore: Sendable {
 
     /// Opens (and creates or migrates) the database at `path`.
     public init(path: String, detection: DetectionConfiguration = .default, owners: OwnerRouting = .default,
-                correlationAttributes: [String] = []) throws {
+                correlationAttributes: [String] = [], notifications: NotificationPlan = .none) throws {
         self.path = path
+        self.notifications = notifications
         plan = FactPlan(detection: detection, correlationAttributes: correlationAttributes)
         detectors = plan.detectors
         failureTyping = detection.failureTyping
@@ -65,8 +72,11 @@ public final class TraceStore: Sendable {
     /// exporter's retry) are skipped whole.
     func recordSpans(_ batches: [SpanRows], receivedAt: UInt64) async throws -> Recorded {
         do {
-            return try await insert(batches, receivedAt: receivedAt)
+            let recorded = try await insert(batches, receivedAt: receivedAt)
+            publishQueueChange()
+            return recorded
         } catch {
+            publishQueueChange()
             // The transaction rolled back: cached ids of rows it created are void.
             ids.withLock { $0 = IDCache() }
             membership.clear()
@@ -227,12 +237,25 @@ public final class TraceStore: Sendable {
     /// Runs `body` in a write transaction (reviewer actions; spans go through `recordSpans`).
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
-            return try await pool.write(body)
+            let result = try await pool.write(body)
+            publishQueueChange()
+            return result
         } catch {
+            publishQueueChange()
             // The transaction rolled back: what the detection cache learnt in it is void.
             detectionCache.clear()
             throw error
         }
+    }
+
+    /// The transaction under way changed the queue (see `publishQueueChange`).
+    func noteQueueChange() {
+        queueChanged.store(true, ordering: .relaxed)
+    }
+
+    /// After a transaction ends: wakes the queue's waiters if it changed the queue.
+    private func publishQueueChange() {
+        if queueChanged.exchange(false, ordering: .acquiringAndReleasing) { queueChanges.bump() }
     }
 
     /// Runs `body` on a read-only snapshot of the database.

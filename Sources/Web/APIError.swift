@@ -52,6 +52,8 @@ extension APIError {
             self = .badRequest("invalid_transition", "cannot \(action.rawValue) an exception that is \(status.rawValue)")
         case .ownerRequired:
             self = .badRequest("owner_required", "assign needs an owner")
+        case .notApplicable(let action, let exceptionClass):
+            self = .badRequest("invalid_action", "\(action.rawValue) is for approval_required items; this one is \(exceptionClass)")
         case .forbidden(let owner):
             self = .forbidden("your role may not act on items owned by \(owner)")
         }

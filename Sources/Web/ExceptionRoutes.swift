@@ -50,7 +50,7 @@ struct ExceptionRoutes {
                 return nil
             }
             guard let actionName = text("action"), let action = ExceptionAction(rawValue: actionName) else {
-                throw APIError.badRequest("invalid_action", "action is one of ack, assign, resolve, dismiss, reopen")
+                throw APIError.badRequest("invalid_action", "action is one of " + ExceptionAction.allCases.map(\.rawValue).joined(separator: ", "))
             }
             let identity = context.identity
             guard identity.role != .viewer else { throw APIError.forbidden("a viewer may read but not act") }

@@ -15,6 +15,7 @@ struct MemoryContext: DetectionContext {
     func node(_ reference: SpanReference) -> CausalNode? { graph.node(reference) }
     func isFiled(_ dedupeKey: String) -> Bool { false }
     func isActive(_ dedupeKey: String) -> Bool { false }
+    func reviewerApproved(tool: String) -> Bool { false }
     func hasSpans(startingAfter time: UInt64) -> Bool { graph.nodes.contains { $0.span.startTimeUnixNano > time } }
     func spans(named name: String, startingAfter start: UInt64) -> [CausalNode] {
         graph.nodes.filter { $0.span.name == name && $0.span.startTimeUnixNano > start }

@@ -132,6 +132,7 @@ struct DashboardRoutes {
         case .notFound(let id): .notFound("There is no exception \(id).")
         case .invalidTransition(let action, let status): .badRequest("An exception that is \(status.rawValue) cannot be given \(action.rawValue).")
         case .ownerRequired: .badRequest("Assigning needs the new owner's name.")
+        case .notApplicable(let action, let exceptionClass): .badRequest("Only an approval_required item can be given \(action.rawValue); this one is \(exceptionClass).")
         case .forbidden(let owner): .forbidden("Your teams do not include \(owner), the owner of this item.")
         }
     }

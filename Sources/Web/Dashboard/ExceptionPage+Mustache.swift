@@ -21,6 +21,7 @@ extension ExceptionPage: MustacheParent {
         case "due": self.due
         case "breached": self.breached
         case "decision": self.decision
+        case "decided": self.decided
         case "workflowHref": self.workflowHref
         case "workflowID": self.workflowID
         case "mergedInto": self.mergedInto
@@ -137,6 +138,7 @@ extension ExceptionPage.Action: MustacheParent {
         case "value": self.value
         case "label": self.label
         case "primary": self.primary
+        case "danger": self.danger
         default: nil
         }
     }

@@ -21,6 +21,8 @@ struct ExceptionPage {
     var due: String
     var breached: Bool
     var decision: String
+    /// The decision already made, in words ("approved by alice 3 minutes ago"), if any.
+    var decided: String?
     var workflowHref: String
     var workflowID: String
     var mergedInto: String?
@@ -101,6 +103,8 @@ struct ExceptionPage {
         var value: String
         var label: String
         var primary: Bool
+        /// Stops the agent (deny, abort).
+        var danger: Bool
     }
 
     init(_ detail: ExceptionDetail, now: UInt64, viewer: Viewer) {
@@ -125,7 +129,11 @@ struct ExceptionPage {
         } else {
             due = record.status.rawValue
         }
-        decision = Self.decision(record)
+        decision = record.nextDecision
+        decided = record.decision.map { action in
+            "\(action.historyName)" + (record.decidedBy.map { " by \($0)" } ?? "")
+                + (record.decidedAtUnixNano.map { " " + RelativeTime.ago($0, now: now) } ?? "")
+        }
         workflowHref = "/workflows/\(record.trigger.traceID.hex)"
         workflowID = record.workflowName ?? ""
         mergedInto = record.mergedInto
@@ -158,9 +166,14 @@ struct ExceptionPage {
         } else {
             cannotActReason = "Your teams do not include \(record.owner): you can read this item but not act on it."
         }
-        actions = ExceptionAction.allCases.filter { $0.next(from: record.status) != nil }.map { action in
-            Action(value: action.rawValue, label: Self.label(action), primary: action == .resolve || action == .reopen)
-        }
+        // Decisions first (what the agent is waiting for), then the queue's own actions.
+        let isApproval = record.exceptionClass == "approval_required"
+        actions = ExceptionAction.allCases.filter { $0.next(from: record.status) != nil && $0.applies(toClass: record.exceptionClass) }
+            .sorted { ($0.isDecision ? 0 : 1) < ($1.isDecision ? 0 : 1) }
+            .map { action in
+                Action(value: action.rawValue, label: Self.label(action),
+                       primary: isApproval ? action == .approve : action == .retry || action == .reopen, danger: action.stops)
+            }
         actionURL = "/exceptions/\(record.id)/actions"
     }
 
@@ -197,25 +210,10 @@ struct ExceptionPage {
         case .resolve: "Resolve"
         case .dismiss: "Dismiss as noise"
         case .reopen: "Reopen"
-        }
-    }
-
-    /// What the reviewer must decide, in words.
-    static func decision(_ record: ExceptionRecord) -> String {
-        let tool = record.tool ?? record.service
-        switch record.exceptionClass {
-        case "approval_required" where record.severity == "critical":
-            return "\(tool) ran without an approval. Confirm the outcome or undo it, then resolve; dismiss only if no approval was needed."
-        case "approval_required":
-            return "\(tool) is waiting for an approval that was never given. Decide whether it may run."
-        case "repeat_failure":
-            return "A retry cannot fix this: the same failure keeps coming back. Fix the cause or hand it to the team that can, then resolve."
-        case "stale_connector_data":
-            return "The agent worked from stale data of \(tool). Refresh the connector or confirm the result still holds, then resolve."
-        case "unresolved_failure":
-            return "The workflow went quiet on a failure nothing recovered from. Decide what the user is owed, then resolve."
-        default:
-            return "The rule \(record.exceptionClass) flagged this step. Check the evidence below and resolve or dismiss."
+        case .approve: "Approve"
+        case .deny: "Deny"
+        case .retry: "Retry"
+        case .abort: "Abort the run"
         }
     }
 }
