@@ -1,5 +1,6 @@
 import Foundation
 import Detection
+import TraceModel
 import Yams
 
 extension CausewayConfiguration {
@@ -94,27 +95,10 @@ extension YAMLSection {
     /// `15m`, `30s`, `4h`, `1h30m`, `500ms`, `2d`, in nanoseconds.
     func duration(_ key: String) throws(ConfigurationError) -> UInt64? {
         guard let text = try string(key) else { return nil }
-        guard let nanos = Self.parseDuration(text), nanos > 0 else {
+        guard let nanos = DurationText.parse(text), nanos > 0 else {
             throw ConfigurationError("\(path.isEmpty ? key : path + "." + key) at line \(line(of: key)) must be a duration like 30s, 15m or 4h, got \"\(text)\"")
         }
         return nanos
-    }
-
-    static func parseDuration(_ text: String) -> UInt64? {
-        let units: [(String, UInt64)] = [("ms", 1_000_000), ("s", 1_000_000_000), ("m", 60_000_000_000), ("h", 3_600_000_000_000), ("d", 86_400_000_000_000)]
-        var rest = Substring(text.trimmingCharacters(in: .whitespaces))
-        guard !rest.isEmpty else { return nil }
-        var total: UInt64 = 0
-        while !rest.isEmpty {
-            let digits = rest.prefix { $0.isNumber }
-            guard let value = UInt64(digits) else { return nil }
-            rest = rest.dropFirst(digits.count)
-            let unitText = rest.prefix { $0.isLetter }
-            guard let unit = units.first(where: { $0.0 == unitText })?.1 else { return nil }
-            rest = rest.dropFirst(unitText.count)
-            total += value * unit
-        }
-        return total
     }
 
     func bool(_ key: String) throws(ConfigurationError) -> Bool? {

@@ -1,9 +1,10 @@
 import Logging
 import ServiceLifecycle
 
-/// Judges the patterns that wait for a workflow to go quiet (`unresolved_failure`, approvals
-/// whose ancestors never arrived) when each workflow's settle window ends, and refreshes the
-/// queue's planner statistics hourly. Driven by the injected clock, so tests advance time
+/// The queue's timer: judges the patterns that wait for a workflow to go quiet
+/// (`unresolved_failure`, approvals whose ancestors never arrived) when each workflow's settle
+/// window ends, marks items breached (and escalates them) when their due time passes, and
+/// refreshes the queue's planner statistics hourly. Driven by the injected clock, so tests advance time
 /// instead of sleeping.
 public struct SettleTimer: Service {
     let store: TraceStore
@@ -46,6 +47,15 @@ public struct SettleTimer: Service {
                     if let due = result.nextDue { next = min(next, max(due, now &+ 1)) }
                 } catch {
                     logger.error("settle pass failed", metadata: ["error": "\(error)"])
+                }
+                do {
+                    let result = try await store.breachOverdue(now: now)
+                    if !result.breached.isEmpty {
+                        logger.info("exceptions breached their SLA", metadata: ["exceptions": "\(result.breached.joined(separator: ","))"])
+                    }
+                    if let due = result.nextDue { next = min(next, max(due, now &+ 1)) }
+                } catch {
+                    logger.error("SLA breach pass failed", metadata: ["error": "\(error)"])
                 }
                 try await clock.sleep(until: next)
             }

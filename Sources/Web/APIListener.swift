@@ -45,6 +45,7 @@ public struct APIListener: Service {
             Response.json(Array("{\"status\":\"ok\"}".utf8))
         }
         ExceptionRoutes(store: store, now: now).add(to: router)
+        DecisionRoutes(store: store, clock: clock).add(to: router)
         router.get("/metrics") { _, _ -> Response in
             let queue = try await store.queueStatistics(now: clock.now())
             let body = PrometheusMetrics.render(queue: queue, ingest: ingestFigures())

@@ -49,6 +49,18 @@ extension ExceptionRecord {
         writer.number(occurrences)
         writer.key("merged_into")
         if let mergedInto { writer.string(mergedInto) } else { writer.raw("null") }
+        writer.key("call_id")
+        if let callID { writer.string(callID) } else { writer.raw("null") }
+        writer.key("blocking")
+        writer.bool(blocking)
+        writer.key("next_decision")
+        writer.string(nextDecision)
+        writer.key("decision")
+        if let decision { writer.string(decision.rawValue) } else { writer.raw("null") }
+        writer.key("decided_by")
+        if let decidedBy { writer.string(decidedBy) } else { writer.raw("null") }
+        writer.key("decided_at")
+        if let at = decidedAtUnixNano { writer.string(RFC3339.format(unixNano: at)) } else { writer.raw("null") }
         more(&writer)
         writer.byte(UInt8(ascii: "}"))
     }

@@ -6,7 +6,8 @@ import TraceModel
 struct Exceptions: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List, show and act on the exception queue.",
-        subcommands: [List.self, Show.self, Ack.self, Assign.self, Resolve.self, Dismiss.self, Reopen.self]
+        subcommands: [List.self, Show.self, Ack.self, Assign.self, Resolve.self, Dismiss.self, Reopen.self,
+                      Approve.self, Deny.self, Retry.self, Abort.self]
     )
 
     struct List: AsyncParsableCommand {
@@ -121,6 +122,30 @@ struct Exceptions: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Reopen a resolved or dismissed exception.")
         @OptionGroup var options: ActionOptions
         func run() async throws { try await options.perform("reopen") }
+    }
+
+    struct Approve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Approve the call an approval_required exception waits on (it and later calls of the tool in the workflow may run).")
+        @OptionGroup var options: ActionOptions
+        func run() async throws { try await options.perform("approve") }
+    }
+
+    struct Deny: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Deny the call an approval_required exception waits on (the agent is told to stop).")
+        @OptionGroup var options: ActionOptions
+        func run() async throws { try await options.perform("deny") }
+    }
+
+    struct Retry: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Decide that the agent may retry (the cause is fixed).")
+        @OptionGroup var options: ActionOptions
+        func run() async throws { try await options.perform("retry") }
+    }
+
+    struct Abort: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Decide that the agent must give up the run.")
+        @OptionGroup var options: ActionOptions
+        func run() async throws { try await options.perform("abort") }
     }
 }
 
