@@ -81,9 +81,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Notify",
+            dependencies: [
+                "Storage",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "CausewayServer",
             dependencies: [
-                "TraceModel", "Detection", "Ingest", "Storage", "Web",
+                "TraceModel", "Detection", "Ingest", "Storage", "Web", "Notify",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -6,7 +6,8 @@ import Yams
 extension CausewayConfiguration {
     /// Reads a YAML configuration over the defaults. Every key is optional; an unknown key or a
     /// bad value throws a `ConfigurationError` naming the key and its line.
-    public static func load(yaml text: String, over base: CausewayConfiguration = .default) throws(ConfigurationError) -> CausewayConfiguration {
+    public static func load(yaml text: String, over base: CausewayConfiguration = .default,
+                            environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) -> CausewayConfiguration {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -16,7 +17,7 @@ extension CausewayConfiguration {
         var configuration = base
         guard let root else { return configuration }
         let top = try YAMLSection(root, path: "")
-        try top.onlyKeys(["storage", "listen", "ingest", "stitch", "detect", "owners", "auth"])
+        try top.onlyKeys(["storage", "listen", "ingest", "stitch", "detect", "owners", "auth", "notify"])
         if let storage = try top.section("storage") {
             try storage.onlyKeys(["path"])
             if let path = try storage.string("path") { configuration.databasePath = path }
@@ -42,6 +43,9 @@ extension CausewayConfiguration {
         }
         if let owners = try top.sectionList("owners") {
             configuration.owners = try readOwners(owners)
+        }
+        if let notify = try top.sectionList("notify") {
+            configuration.notify = try readNotify(notify, environment: environment, api: configuration.api)
         }
         if let auth = try top.section("auth") {
             try auth.onlyKeys(["reviewers", "allow_unauthenticated"])

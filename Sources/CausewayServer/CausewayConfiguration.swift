@@ -1,5 +1,6 @@
 import Detection
 import Ingest
+import Notify
 import Web
 
 /// Everything `causeway serve` can be told, with the built-in defaults. The YAML file and
@@ -32,6 +33,8 @@ public struct CausewayConfiguration: Sendable, Equatable {
     /// Serve on a non-loopback address without credentials, on purpose. YAML
     /// `auth.allow_unauthenticated`; default false.
     public var allowUnauthenticated: Bool
+    /// Who is told of what happens to exceptions. YAML `notify`; default nobody.
+    public var notify: [NotificationTarget]
 
     public init(
         databasePath: String = "./causeway.db",
@@ -44,8 +47,10 @@ public struct CausewayConfiguration: Sendable, Equatable {
         correlationAttributes: [String] = [],
         owners: OwnerRouting = .default,
         reviewers: ReviewerDirectory = ReviewerDirectory(),
-        allowUnauthenticated: Bool = false
+        allowUnauthenticated: Bool = false,
+        notify: [NotificationTarget] = []
     ) {
+        self.notify = notify
         self.reviewers = reviewers
         self.allowUnauthenticated = allowUnauthenticated
         self.correlationAttributes = correlationAttributes

@@ -1,5 +1,6 @@
 import Ingest
 import Logging
+import Notify
 import ServiceLifecycle
 import Storage
 import Web
@@ -30,9 +31,11 @@ public final class CausewayServer: Sendable {
     ) throws {
         self.configuration = configuration
         store = try TraceStore(path: configuration.databasePath, detection: configuration.detection, owners: configuration.owners,
-                               correlationAttributes: configuration.correlationAttributes)
+                               correlationAttributes: configuration.correlationAttributes,
+                               notifications: Self.notificationPlan(configuration.notify))
         writer = SpanWriter(store: store, maxQueuedSpans: configuration.maxQueuedSpans, clock: clock, logger: logger)
         let settleTimer = SettleTimer(store: store, clock: clock, logger: logger)
+        let dispatcher = NotificationDispatcher(store: store, targets: configuration.notify, clock: clock, logger: logger)
         exportHandler = ExportHandler(
             sink: WriterSink(writer: writer, retryAfterSeconds: configuration.ingestLimits.retryAfterSeconds),
             limits: configuration.ingestLimits,
@@ -69,6 +72,7 @@ public final class CausewayServer: Sendable {
             services: [
                 .init(service: writer),
                 .init(service: settleTimer),
+                .init(service: dispatcher),
                 .init(service: grpc),
                 .init(service: http),
                 .init(service: api),
@@ -79,6 +83,17 @@ public final class CausewayServer: Sendable {
         )
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(30)
         group = ServiceGroup(configuration: groupConfiguration)
+    }
+
+    /// The store's side of `notify`: which events go where, and their bodies in each entry's format.
+    static func notificationPlan(_ targets: [NotificationTarget]) -> NotificationPlan {
+        let byName = Dictionary(targets.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        return NotificationPlan(routes: targets.map(\.route)) { name, event, exception, deliveryID, at in
+            switch byName[name]?.format ?? .json {
+            case .json: NotificationBody.json(event: event, deliveryID: deliveryID, atUnixNano: at, exception: exception)
+            case .slack: NotificationBody.slack(event: event, atUnixNano: at, exception: exception, dashboard: byName[name]?.dashboardURL ?? "")
+            }
+        }
     }
 
     /// Runs until a signal or `shutdown()`; returns after everything accepted is committed.

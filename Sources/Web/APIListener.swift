@@ -48,7 +48,7 @@ public struct APIListener: Service {
         DecisionRoutes(store: store, clock: clock).add(to: router)
         router.get("/metrics") { _, _ -> Response in
             let queue = try await store.queueStatistics(now: clock.now())
-            let body = PrometheusMetrics.render(queue: queue, ingest: ingestFigures())
+            let body = PrometheusMetrics.render(queue: queue, ingest: ingestFigures(), notifications: try await store.notificationFigures())
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
@@ -60,6 +60,25 @@ public struct APIListener: Service {
             queue.writeJSON(to: &writer)
             writer.key("ingest")
             ingestFigures().writeJSON(to: &writer)
+            writer.key("notifications")
+            let notifications = try await store.notificationFigures()
+            writer.byte(UInt8(ascii: "{"))
+            for (index, name) in notifications.keys.sorted().enumerated() {
+                if index > 0 { writer.byte(UInt8(ascii: ",")) }
+                writer.string(name)
+                writer.byte(UInt8(ascii: ":"))
+                let figures = notifications[name] ?? NotificationFigures()
+                writer.raw("{\"delivered\":")
+                writer.number(figures.delivered)
+                writer.key("failed_attempts")
+                writer.number(figures.failedAttempts)
+                writer.key("abandoned")
+                writer.number(figures.abandoned)
+                writer.key("pending")
+                writer.number(figures.pending)
+                writer.byte(UInt8(ascii: "}"))
+            }
+            writer.byte(UInt8(ascii: "}"))
             writer.byte(UInt8(ascii: "}"))
             return Response.json(writer.bytes)
         }

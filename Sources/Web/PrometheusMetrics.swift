@@ -4,7 +4,7 @@ import Storage
 /// `/metrics` in Prometheus text format: the queue figures and the ingest counters, read fresh
 /// for every scrape into a registry of its own (so totals are exact, not deltas).
 enum PrometheusMetrics {
-    static func render(queue: QueueStatistics, ingest: IngestFigures) -> [UInt8] {
+    static func render(queue: QueueStatistics, ingest: IngestFigures, notifications: [String: NotificationFigures] = [:]) -> [UInt8] {
         let registry = PrometheusCollectorRegistry()
         func counter(_ name: String, _ help: String, _ value: Int) {
             registry.makeCounter(name: name, labels: [], help: help).increment(by: Int64(value))
@@ -19,6 +19,16 @@ enum PrometheusMetrics {
         counter("causeway_spans_written_total", "Spans stored (re-deliveries excluded)", ingest.spansWritten)
         counter("causeway_spans_duplicate_total", "Re-delivered spans skipped", ingest.spansDuplicate)
         counter("causeway_exceptions_opened_total", "Exceptions opened by the detectors", ingest.exceptionsOpened)
+        for (name, figures) in notifications.sorted(by: { $0.key < $1.key }) {
+            let labels = [("target", name)]
+            registry.makeCounter(name: "causeway_notifications_delivered_total", labels: labels, help: "Notifications delivered (2xx)")
+                .increment(by: Int64(figures.delivered))
+            registry.makeCounter(name: "causeway_notification_attempts_failed_total", labels: labels, help: "Notification attempts that failed")
+                .increment(by: Int64(figures.failedAttempts))
+            registry.makeCounter(name: "causeway_notifications_abandoned_total", labels: labels, help: "Notifications given up after 24 h of retries")
+                .increment(by: Int64(figures.abandoned))
+            gauge("causeway_notifications_pending", "Notifications waiting in the outbox", labels, Double(figures.pending))
+        }
         gauge("causeway_writer_queued_spans", "Spans accepted and not yet committed", [], Double(ingest.queuedSpans))
         gauge("causeway_ingest_lag_seconds", "Age of the oldest accepted request not yet committed", [], ingest.lagSeconds)
         for (label, groups) in [("class", queue.byClass), ("owner", queue.byOwner)] {
