@@ -45,7 +45,12 @@ public struct NotificationDispatcher: Service {
             try? await gracefulShutdown()
             return
         }
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        var configuration = HTTPClient.Configuration()
+        // A receiver that is down should fail the attempt at once (the client otherwise retries
+        // a refused connection until its connect timeout), so the retry schedule is ours.
+        configuration.timeout.connect = .seconds(1)
+        configuration.timeout.read = .seconds(10)
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         await cancelWhenGracefulShutdownIgnoringErrors { await loop(client) }
         try await client.shutdown()
     }
