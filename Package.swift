@@ -132,7 +132,12 @@ let package = Package(
         .testTarget(name: "OTLPTests", dependencies: ["OTLP", "TraceModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CorrelationTests", dependencies: ["Correlation", "TraceModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "Correlation", "TraceModel", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "CausewayServerTests", dependencies: ["CausewayServer", "Detection"], swiftSettings: swiftSettings),
+        .testTarget(name: "CausewayServerTests", dependencies: ["CausewayServer", "Detection", "Notify"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NotifyTests",
+            dependencies: ["Notify", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Correlation", "TraceModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "WebTests",
