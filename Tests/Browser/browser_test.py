@@ -177,6 +177,23 @@ with sync_playwright() as playwright:
     refused = page.request.post(f"{base}/exceptions/{approval['id']}/actions", form={"action": "reopen"}, max_redirects=0)
     checks.check("a post without the CSRF token is 403", refused.status, 403)
     checks.check("and changed nothing", api(f"/api/v1/exceptions/{approval['id']}")["status"], "resolved")
+    # Decisions through the page: reopened, the approval item offers approve and deny first, and
+    # approving records the decision the agent hears.
+    page.goto(f"{base}/exceptions/{approval['id']}")
+    page.click("button[value=reopen]")
+    page.wait_for_selector(".status-open")
+    buttons = page.locator("form.actions button").evaluate_all("buttons => buttons.map(b => b.value)")
+    checks.check("an approval item offers approve and deny first", buttons[:2], ["approve", "deny"])
+    checks.check("deny is marked as the stopping choice", page.locator("button.danger[value=deny]").count(), 1)
+    checks.check("what must be decided names the call", "call_refund_1" in page.locator("p.decision").inner_text(), True)
+    page.fill("textarea[name=note]", "customer verified by phone")
+    page.click("button[value=approve]")
+    page.wait_for_selector(".decided")
+    checks.check("the decision is shown", "approved by alice" in page.locator(".decided").inner_text(), True)
+    stored = api(f"/api/v1/exceptions/{approval['id']}")
+    checks.check("the API records the decision", (stored["decision"], stored["decided_by"], stored["status"]), ("approve", "alice", "resolved"))
+    checks.check("the agent is told to proceed", api(f"/api/v1/decisions?trace_id={seed['job']}")["decision"], "proceed")
+    shoot(page, "decided")
     # A reviewer outside the owner's team cannot act on billing's item.
     page.goto(f"{base}/exceptions/{billing['id']}")
     checks.check("alice: no actions on billing-ops' item", page.locator("form.actions").count(), 0)
