@@ -35,6 +35,7 @@ public final class CausewayServer: Sendable {
                                notifications: Self.notificationPlan(configuration.notify))
         writer = SpanWriter(store: store, maxQueuedSpans: configuration.maxQueuedSpans, clock: clock, logger: logger)
         let settleTimer = SettleTimer(store: store, clock: clock, logger: logger)
+        let checkpointer = WALCheckpointer(store: store, clock: clock, logger: logger)
         let dispatcher = NotificationDispatcher(store: store, targets: configuration.notify, clock: clock, logger: logger)
         exportHandler = ExportHandler(
             sink: WriterSink(writer: writer, retryAfterSeconds: configuration.ingestLimits.retryAfterSeconds),
@@ -73,6 +74,7 @@ public final class CausewayServer: Sendable {
                 .init(service: writer),
                 .init(service: settleTimer),
                 .init(service: dispatcher),
+                .init(service: checkpointer),
                 .init(service: grpc),
                 .init(service: http),
                 .init(service: api),

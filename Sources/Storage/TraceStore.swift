@@ -8,6 +8,8 @@ import TraceModel
 /// The SQLite database (WAL) behind Causeway: schema, the batch writes, and the queries.
 public final class TraceStore: Sendable {
     private let pool: DatabasePool
+    /// A connection of its own for WAL checkpoints, so they never hold up the writer.
+    private let checkpointConnection: DatabaseQueue
     /// Ids of resources and scopes already in the database; only the writer touches it.
     private let ids = Mutex(IDCache())
     /// Workflow membership as the writer last left it.
@@ -58,10 +60,17 @@ public final class TraceStore: Sendable {
             // The writer's indexes (spans, facts, workflow membership) are read back at random on
             // every batch; SQLite's 2 MiB default page cache sent most of those reads to pread.
             try db.execute(sql: "PRAGMA cache_size = -65536")
+            // Checkpoints run on their own connection (WALCheckpointer), not in whichever commit
+            // crosses the threshold: a reviewer's approve must not pay for copying the spans' pages.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+            try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
             try Schema.migrator.migrate(pool)
+            var checkpointing = Configuration()
+            checkpointing.prepareDatabase { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
+            checkpointConnection = try DatabaseQueue(path: path, configuration: checkpointing)
         } catch let error as DatabaseError {
             throw StorageError("cannot open the database at \(path): \(error.message ?? error.description)")
         }
@@ -245,6 +254,16 @@ public final class TraceStore: Sendable {
             // The transaction rolled back: what the detection cache learnt in it is void.
             detectionCache.clear()
             throw error
+        }
+    }
+
+    /// Copies committed WAL frames into the database file without waiting for readers or the
+    /// writer (a passive checkpoint, on its own connection). Returns the WAL's size and how much
+    /// of it is now in the database, in frames.
+    public func checkpoint() async throws -> (walFrames: Int, checkpointedFrames: Int) {
+        try await checkpointConnection.writeWithoutTransaction { db in
+            let result = try db.checkpoint(.passive)
+            return (result.walFrameCount, result.checkpointedFrameCount)
         }
     }
 

@@ -30,6 +30,13 @@ struct CausewayBench {
             try await PageBenchmark.run(databasePath: directory.appendingPathComponent("pages.db").path)
             return
         }
+        // --loop-only: the loop's latencies alone, under half of --foundation SPANS_PER_S.
+        if arguments.contains("--loop-only") {
+            let bodies = (0..<requests).map { workload.batch($0).protobufExportRequest() }
+            try await LoopBenchmark.run(maxRate: Double(option("--foundation", 40_000)), bodies: bodies, spansPerRequest: spansPerRequest,
+                                        databasePath: directory.appendingPathComponent("loop.db").path)
+            return
+        }
         // --linked-only: the linked-workflow phase alone, against a foundation figure given by
         // --foundation SPANS_PER_S (for profiling that phase).
         if arguments.contains("--linked-only") {
@@ -74,6 +81,10 @@ struct CausewayBench {
         try await timeToException(
             maxRate: endToEnd, bodies: bodies, spansPerRequest: spansPerRequest,
             databasePath: directory.appendingPathComponent("time-to-exception.db").path)
+
+        try await LoopBenchmark.run(
+            maxRate: endToEnd, bodies: bodies, spansPerRequest: spansPerRequest,
+            databasePath: directory.appendingPathComponent("loop.db").path)
 
         try await stitching(
             foundation: endToEnd, spansPerRequest: spansPerRequest, concurrency: concurrency,
