@@ -44,6 +44,15 @@ public enum ExceptionAction: String, Sendable, Equatable, CaseIterable {
     /// Whether this decision tells the agent to stop.
     public var stops: Bool { self == .deny || self == .abort }
 
+    /// The action a history line records, by its word (`approved` → `approve`).
+    public init?(historyName: String) {
+        guard let action = Self.allCases.first(where: { $0.historyName == historyName }) else { return nil }
+        self = action
+    }
+
+    /// The history words of the decisions.
+    public static let decisionHistoryNames = allCases.filter(\.isDecision).map(\.historyName)
+
     /// The word history records for it.
     public var historyName: String {
         switch self {

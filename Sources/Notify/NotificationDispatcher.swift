@@ -74,13 +74,7 @@ public struct NotificationDispatcher: Service {
             } catch {
                 logger.error("reading the notification outbox failed", metadata: ["error": "\(error)"])
             }
-            let deadline = next
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { [store] in await store.queueChanges.wait(after: version) }
-                group.addTask { [clock] in try? await clock.sleep(until: deadline) }
-                await group.next()
-                group.cancelAll()
-            }
+            await store.queueChanges.wait(after: version, orUntil: next, on: clock)
         }
     }
 

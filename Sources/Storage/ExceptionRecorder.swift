@@ -127,7 +127,8 @@ struct ExceptionRecorder {
             """).execute(arguments: [id, Int64(bitPattern: now), actor, action, note, owner])
         store.noteQueueChange()
         let plan = store.notifications
-        guard !plan.routes.isEmpty, let event = NotificationPlan.event(forHistoryAction: action),
+        // `recurred` lines are frequent on the writer's path: read the item only when a route takes the event.
+        guard let event = NotificationPlan.event(forHistoryAction: action), plan.routes.contains(where: { $0.events.contains(event) }),
               let row = try Row.fetchOne(db, sql: ExceptionRecord.selection + " WHERE exception.id = ?", arguments: [id]) else { return }
         let record = try ExceptionRecord(row: row)
         for route in plan.routes where route.wants(event, record) {

@@ -50,10 +50,7 @@ public struct NotificationPlan: Sendable {
 
     /// The event a history line reports, if any (`approved` … `aborted` are `decided`).
     static func event(forHistoryAction action: String) -> String? {
-        switch action {
-        case "opened", "recurred", "reopened", "breached", "escalated", "resolved": action
-        case "approved", "denied", "retried", "aborted": "decided"
-        default: nil
-        }
+        if ExceptionAction.decisionHistoryNames.contains(action) { return "decided" }
+        return events.contains(action) ? action : nil
     }
 }

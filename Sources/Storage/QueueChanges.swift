@@ -28,6 +28,16 @@ public final class QueueChanges: Sendable {
         for waiter in woken { waiter.resume() }
     }
 
+    /// Returns once the version has moved past `version` or `clock` has reached `deadline`.
+    public func wait(after version: UInt64, orUntil deadline: UInt64, on clock: any WallClock) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.wait(after: version) }
+            group.addTask { try? await clock.sleep(until: deadline) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
     /// Returns once the version has moved past `version`, or when the task is cancelled.
     public func wait(after version: UInt64) async {
         let id = state.withLock { state in

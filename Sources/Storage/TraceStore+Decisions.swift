@@ -22,16 +22,19 @@ extension TraceStore {
                 SELECT exception_history.exception_id, exception_history.action, exception_history.actor, exception_history.at_unix_nano,
                     exception.tool, exception.call_id
                 FROM exception JOIN exception_history ON exception_history.exception_id = exception.id
-                WHERE exception.workflow_id = ? AND exception_history.action IN ('approved','denied','retried','aborted')
+                WHERE exception.workflow_id = ? AND exception_history.action IN (SELECT value FROM json_each(?))
                 ORDER BY exception_history.id
-                """, arguments: [workflow.id]).compactMap { row -> WorkflowDecisions.Made? in
-                guard let action = ExceptionAction.allCases.first(where: { $0.historyName == row["action"] as String }) else { return nil }
+                """, arguments: [workflow.id, Self.decisionNamesJSON]).compactMap { row -> WorkflowDecisions.Made? in
+                guard let action = ExceptionAction(historyName: row["action"]) else { return nil }
                 return WorkflowDecisions.Made(exceptionID: row["exception_id"], decision: action, by: row["actor"],
                                               atUnixNano: UInt64(bitPattern: row["at_unix_nano"]), tool: row["tool"], callID: row["call_id"])
             }
             return WorkflowDecisions(workflowName: "wf_" + workflow.key.hex, blocking: blocking, decisions: made)
         }
     }
+
+    /// The history words of decisions, as a JSON array for `json_each`.
+    static let decisionNamesJSON = "[" + ExceptionAction.decisionHistoryNames.map { "\"\($0)\"" }.joined(separator: ",") + "]"
 
     /// Marks every active exception whose due time has passed by `now` breached (history
     /// `breached`, a notification) and hands it to its owner rule's `escalate_to` (history

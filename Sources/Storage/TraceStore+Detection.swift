@@ -12,8 +12,9 @@ extension TraceStore {
     func detect(
         _ db: Database, facts: [(trace: TraceID, detector: String, key: String, count: Int)],
         dropped: [(trace: TraceID, detector: String, key: String)], workflows: Set<Int64>,
-        stitcher: WorkflowStitcher<SQLiteWorkflowMembership>, now: UInt64, cache: DetectionCache
+        stitcher: WorkflowStitcher<SQLiteWorkflowMembership>, now: UInt64
     ) throws -> [String] {
+        let cache = detectionCache
         // Fact counts and exceptions follow merges (cost: the absorbed workflow's keys and
         // exceptions), then the new facts are counted.
         for merge in stitcher.merges {
@@ -29,7 +30,7 @@ extension TraceStore {
         }
         cache.forget(workflows: Set(stitcher.merges.flatMap { [$0.absorbed, $0.survivor] }))
         if !stitcher.merges.isEmpty { noteQueueChange() }   // a trace's workflow, and so its decisions, may have changed
-        var round = DetectionRound(db: db, store: self, now: now, settled: false, cache: cache)
+        var round = DetectionRound(db: db, store: self, now: now, settled: false)
         var newCounts: [DetectionRound.Item: Int] = [:]
         for fact in facts {
             guard let workflow = stitcher.workflow(of: fact.trace) else { continue }
@@ -92,7 +93,7 @@ extension TraceStore {
         try await write { db in
             let due = try Int64.fetchAll(db, sql: "SELECT workflow_id FROM workflow_settle WHERE due_at_unix_nano <= ? ORDER BY due_at_unix_nano",
                                          arguments: [Int64(bitPattern: now)])
-            var round = DetectionRound(db: db, store: self, now: now, settled: true, cache: self.detectionCache)
+            var round = DetectionRound(db: db, store: self, now: now, settled: true)
             for workflow in due {
                 for detector in self.detectors where detector.settles {
                     for key in try self.detectionCache.keys(workflow: workflow, detector: detector.name, db) { round.touch(workflow, detector.name, key) }
@@ -118,12 +119,10 @@ struct DetectionRound {
     let store: TraceStore
     let now: UInt64
     let settled: Bool
-    let cache: DetectionCache
     private var items: [Item] = []
     private var seen: Set<Item> = []
 
-    init(db: Database, store: TraceStore, now: UInt64, settled: Bool, cache: DetectionCache) {
-        self.cache = cache
+    init(db: Database, store: TraceStore, now: UInt64, settled: Bool) {
         self.db = db
         self.store = store
         self.now = now
@@ -143,7 +142,7 @@ struct DetectionRound {
         var opened: [String] = []
         for item in items {
             guard let detector = store.detectorsByName[item.detector] else { continue }
-            let context = SQLiteDetectionContext(db: db, workflow: item.workflow, detector: item.detector, settled: settled, cache: cache)
+            let context = SQLiteDetectionContext(db: db, workflow: item.workflow, detector: item.detector, settled: settled, cache: store.detectionCache)
             for key in try detector.keysToJudge(touched: item.key, in: context) {
                 guard judged.insert(Item(workflow: item.workflow, detector: item.detector, key: key)).inserted else { continue }
                 guard let detection = try detector.evaluate(key: key, in: context) else { continue }

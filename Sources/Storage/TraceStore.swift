@@ -202,9 +202,8 @@ public final class TraceStore: Sendable {
             }
             let stitching = clock.now - started
             let detecting = clock.now
-            let cache = self.detectionCache
-            facts += try factWriter.count(counted, workflowOf: { stitcher.workflow(of: $0)?.id }, cache: cache, db)
-            let opened = try self.detect(db, facts: facts, dropped: dropped, workflows: Set(newSpansByWorkflow.keys), stitcher: stitcher, now: receivedAt, cache: cache)
+            facts += try factWriter.count(counted, workflowOf: { stitcher.workflow(of: $0)?.id }, cache: self.detectionCache, db)
+            let opened = try self.detect(db, facts: facts, dropped: dropped, workflows: Set(newSpansByWorkflow.keys), stitcher: stitcher, now: receivedAt)
             return Recorded(inserted: inserted, stitching: stitching, detection: clock.now - detecting, opened: opened)
         }
     }

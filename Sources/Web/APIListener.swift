@@ -61,24 +61,7 @@ public struct APIListener: Service {
             writer.key("ingest")
             ingestFigures().writeJSON(to: &writer)
             writer.key("notifications")
-            let notifications = try await store.notificationFigures()
-            writer.byte(UInt8(ascii: "{"))
-            for (index, name) in notifications.keys.sorted().enumerated() {
-                if index > 0 { writer.byte(UInt8(ascii: ",")) }
-                writer.string(name)
-                writer.byte(UInt8(ascii: ":"))
-                let figures = notifications[name] ?? NotificationFigures()
-                writer.raw("{\"delivered\":")
-                writer.number(figures.delivered)
-                writer.key("failed_attempts")
-                writer.number(figures.failedAttempts)
-                writer.key("abandoned")
-                writer.number(figures.abandoned)
-                writer.key("pending")
-                writer.number(figures.pending)
-                writer.byte(UInt8(ascii: "}"))
-            }
-            writer.byte(UInt8(ascii: "}"))
+            NotificationFigures.writeJSON(try await store.notificationFigures(), to: &writer)
             writer.byte(UInt8(ascii: "}"))
             return Response.json(writer.bytes)
         }

@@ -37,13 +37,7 @@ struct DecisionRoutes {
         var answer = try await store.decisions(forTrace: trace)
         let first = answer.verdict
         while waitNanos > 0, answer.verdict == first, clock.now() < deadline, !Task.isCancelled {
-            let seen = version
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { [store] in await store.queueChanges.wait(after: seen) }
-                group.addTask { [clock] in try? await clock.sleep(until: deadline) }
-                await group.next()
-                group.cancelAll()
-            }
+            await store.queueChanges.wait(after: version, orUntil: deadline, on: clock)
             // Read the version before the answer: a change committed in between wakes the next wait at once.
             version = store.queueChanges.version
             answer = try await store.decisions(forTrace: trace)

@@ -159,15 +159,7 @@ struct CausewayBench {
         let api = "http://127.0.0.1:\(server.apiPort)"
         let interval = Double(spansPerRequest) / (maxRate / 2)
         let started = ContinuousClock.now
-        let background = Task {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for (index, body) in bodies.enumerated() {
-                    try await Task.sleep(until: started + .seconds(Double(index) * interval), clock: .continuous)
-                    group.addTask { try await post(ingest, body) }
-                }
-                try await group.waitForAll()
-            }
-        }
+        let background = backgroundLoad(ingest: ingest, bodies: bodies, interval: interval, from: started)
         let duration = Double(bodies.count) * interval
         var latencies: [Double] = []
         var index = 0
@@ -199,6 +191,20 @@ struct CausewayBench {
         latencies.sort()
         print(String(format: "time to exception  ack → returned by the API, %d triggers under %.0f spans/s background (target %.0f): p50 %.2f ms, p99 %.2f ms",
                      latencies.count, rate, maxRate / 2, latencies[latencies.count / 2] * 1000, latencies[latencies.count * 99 / 100] * 1000))
+    }
+
+    /// Sends `bodies` to `ingest`, one every `interval` seconds from `started`, without waiting
+    /// for answers in between (the background load of the latency phases).
+    static func backgroundLoad(ingest: String, bodies: [[UInt8]], interval: Double, from started: ContinuousClock.Instant) -> Task<Void, any Error> {
+        Task {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (index, body) in bodies.enumerated() {
+                    try await Task.sleep(until: started + .seconds(Double(index) * interval), clock: .continuous)
+                    group.addTask { try await post(ingest, body) }
+                }
+                try await group.waitForAll()
+            }
+        }
     }
 
     static func post(_ url: String, _ body: [UInt8]) async throws {

@@ -49,15 +49,7 @@ enum LoopBenchmark {
         let api = "http://127.0.0.1:\(server.apiPort)"
         let interval = Double(spansPerRequest) / (maxRate / 2)
         let started = ContinuousClock.now
-        let background = Task {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for (index, body) in bodies.enumerated() {
-                    try await Task.sleep(until: started + .seconds(Double(index) * interval), clock: .continuous)
-                    group.addTask { try await CausewayBench.post(ingest, body) }
-                }
-                try await group.waitForAll()
-            }
-        }
+        let background = CausewayBench.backgroundLoad(ingest: ingest, bodies: bodies, interval: interval, from: started)
         let duration = Double(bodies.count) * interval
         var toWebhook: [Double] = []
         var toProceed: [Double] = []
