@@ -1,4 +1,5 @@
 import Foundation
+import Ingest
 import TraceModel
 import Web
 import Yams
@@ -23,16 +24,24 @@ extension CausewayConfiguration {
             if let path = try storage.string("path") { configuration.databasePath = path }
         }
         if let listen = try top.section("listen") {
-            try listen.onlyKeys(["otlp_grpc", "otlp_http", "api"])
+            try listen.onlyKeys(["otlp_grpc", "otlp_http", "api", "allowed_hosts"])
+            if let hosts = try listen.stringList("allowed_hosts") { configuration.allowedHosts = hosts }
             if let address = try listen.address("otlp_grpc") { configuration.otlpGRPC = address }
             if let address = try listen.address("otlp_http") { configuration.otlpHTTP = address }
             if let address = try listen.address("api") { configuration.api = address }
         }
         if let ingest = try top.section("ingest") {
-            try ingest.onlyKeys(["max_body_bytes", "max_concurrent_exports", "max_queued_spans"])
+            try ingest.onlyKeys(["max_body_bytes", "max_concurrent_exports", "max_queued_spans", "max_inflight_bytes",
+                                 "grpc_max_concurrent_streams", "idle_timeout", "header_timeout", "min_body_rate", "max_connections"])
             if let value = try ingest.positiveInt("max_body_bytes") { configuration.ingestLimits.maxBodyBytes = value }
             if let value = try ingest.positiveInt("max_concurrent_exports") { configuration.ingestLimits.maxConcurrentExports = value }
             if let value = try ingest.positiveInt("max_queued_spans") { configuration.maxQueuedSpans = value }
+            if let value = try ingest.positiveInt("max_inflight_bytes") { configuration.ingestLimits.maxInflightBytes = value }
+            if let value = try ingest.positiveInt("grpc_max_concurrent_streams") { configuration.ingestLimits.grpcMaxConcurrentStreams = value }
+            if let nanos = try ingest.duration("idle_timeout") { configuration.connections.idleTimeout = .nanoseconds(Int64(nanos)) }
+            if let nanos = try ingest.duration("header_timeout") { configuration.connections.headerTimeout = .nanoseconds(Int64(nanos)) }
+            if let value = try ingest.positiveInt("min_body_rate") { configuration.connections.minBodyBytesPerSecond = value }
+            if let value = try ingest.positiveInt("max_connections") { configuration.connections.maxConnections = value }
         }
         if let stitch = try top.section("stitch") {
             try stitch.onlyKeys(["correlation_attributes"])
@@ -48,7 +57,10 @@ extension CausewayConfiguration {
             configuration.notify = try readNotify(notify, environment: environment, api: configuration.api)
         }
         if let auth = try top.section("auth") {
-            try auth.onlyKeys(["reviewers", "allow_unauthenticated"])
+            try auth.onlyKeys(["reviewers", "ingest_tokens", "allow_unauthenticated"])
+            if let tokens = try auth.sectionList("ingest_tokens") {
+                configuration.ingestTokens = try tokens.map { entry throws(ConfigurationError) in try readIngestToken(entry) }
+            }
             if let value = try auth.bool("allow_unauthenticated") { configuration.allowUnauthenticated = value }
             if let reviewers = try auth.sectionList("reviewers") {
                 configuration.reviewers = ReviewerDirectory(try reviewers.map { entry throws(ConfigurationError) in try readReviewer(entry) })
@@ -60,13 +72,26 @@ extension CausewayConfiguration {
     /// One `auth.reviewers` entry: `{name, sha256, role, teams}`.
     static func readReviewer(_ entry: YAMLSection) throws(ConfigurationError) -> Reviewer {
         try entry.onlyKeys(["name", "sha256", "role", "teams"])
+        let (name, digest) = try readNamedDigest(entry)
+        let role = try entry.choice("role", ReviewerRole.self) ?? .reviewer
+        return Reviewer(name: name, tokenSHA256: digest, role: role, teams: try entry.stringList("teams") ?? [])
+    }
+
+    /// One `auth.ingest_tokens` entry: `{name, sha256}`.
+    static func readIngestToken(_ entry: YAMLSection) throws(ConfigurationError) -> IngestToken {
+        try entry.onlyKeys(["name", "sha256"])
+        let (name, digest) = try readNamedDigest(entry)
+        return IngestToken(name: name, sha256: digest)
+    }
+
+    /// The `name` and `sha256` every token entry has.
+    static func readNamedDigest(_ entry: YAMLSection) throws(ConfigurationError) -> (String, [UInt8]) {
         guard let name = try entry.string("name"), !name.isEmpty else { throw entry.missing("name") }
         guard let hex = try entry.string("sha256") else { throw entry.missing("sha256") }
         guard let digest = HexDigits.bytes(hex: hex), digest.count == 32 else {
             throw ConfigurationError("\(entry.path).sha256 at line \(entry.line) must be the 64 hex digits of the token's SHA-256")
         }
-        let role = try entry.choice("role", ReviewerRole.self) ?? .reviewer
-        return Reviewer(name: name, tokenSHA256: digest, role: role, teams: try entry.stringList("teams") ?? [])
+        return (name, digest)
     }
 }
 

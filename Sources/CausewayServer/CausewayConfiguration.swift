@@ -14,9 +14,15 @@ public struct CausewayConfiguration: Sendable, Equatable {
     public var otlpHTTP: ListenAddress
     /// Query API and dashboard. YAML `listen.api`; default `127.0.0.1:8319`.
     public var api: ListenAddress
+    /// Host names the API and dashboard answer for besides the listener's own address and
+    /// `localhost` (others get 421). YAML `listen.allowed_hosts`; default none.
+    public var allowedHosts: [String]
     /// Body size and concurrency limits of the OTLP listeners. YAML `ingest.max_body_bytes`
     /// (default 20 MiB) and `ingest.max_concurrent_exports` (default 64).
     public var ingestLimits: IngestLimits
+    /// Timeouts and the connection cap of every listener. YAML `ingest.idle_timeout`,
+    /// `ingest.header_timeout`, `ingest.min_body_rate`, `ingest.max_connections`.
+    public var connections: ConnectionLimits
     /// Spans queued for the writer before new requests are refused (503). YAML
     /// `ingest.max_queued_spans`; default 65,536.
     public var maxQueuedSpans: Int
@@ -30,6 +36,8 @@ public struct CausewayConfiguration: Sendable, Equatable {
     public var owners: OwnerRouting
     /// Who may use the API and dashboard. YAML `auth.reviewers`; default none (open, actor `local`).
     public var reviewers: ReviewerDirectory
+    /// Tokens OTLP exporters must present. YAML `auth.ingest_tokens`; default none (open ingest).
+    public var ingestTokens: [IngestToken]
     /// Serve on a non-loopback address without credentials, on purpose. YAML
     /// `auth.allow_unauthenticated`; default false.
     public var allowUnauthenticated: Bool
@@ -41,17 +49,23 @@ public struct CausewayConfiguration: Sendable, Equatable {
         otlpGRPC: ListenAddress = ListenAddress(host: "127.0.0.1", port: 4317),
         otlpHTTP: ListenAddress = ListenAddress(host: "127.0.0.1", port: 4318),
         api: ListenAddress = ListenAddress(host: "127.0.0.1", port: 8319),
+        allowedHosts: [String] = [],
         ingestLimits: IngestLimits = .default,
+        connections: ConnectionLimits = .default,
         maxQueuedSpans: Int = 65_536,
         detection: DetectionConfiguration = .default,
         correlationAttributes: [String] = [],
         owners: OwnerRouting = .default,
         reviewers: ReviewerDirectory = ReviewerDirectory(),
+        ingestTokens: [IngestToken] = [],
         allowUnauthenticated: Bool = false,
         notify: [NotificationTarget] = []
     ) {
         self.notify = notify
         self.reviewers = reviewers
+        self.ingestTokens = ingestTokens
+        self.connections = connections
+        self.allowedHosts = allowedHosts
         self.allowUnauthenticated = allowUnauthenticated
         self.correlationAttributes = correlationAttributes
         self.detection = detection
@@ -66,10 +80,18 @@ public struct CausewayConfiguration: Sendable, Equatable {
 
     public static let `default` = CausewayConfiguration()
 
-    /// Why `serve` must not start as configured (DESIGN.md §8): the API on a non-loopback address
-    /// with no reviewers, unless `auth.allow_unauthenticated` says so; nil when it may.
+    /// Why `serve` must not start as configured (DESIGN.md §8): an OTLP listener on a non-loopback
+    /// address with no ingest tokens, or the API on one with no reviewers, unless
+    /// `auth.allow_unauthenticated` says so; nil when it may.
     public var refusal: String? {
-        guard !allowUnauthenticated, reviewers.isEmpty, !api.isLoopback else { return nil }
+        guard !allowUnauthenticated else { return nil }
+        if ingestTokens.isEmpty {
+            for (name, address) in [("otlp-grpc", otlpGRPC), ("otlp-http", otlpHTTP)] where !address.isLoopback {
+                return "refusing to serve \(name) on \(address), which is not a loopback address, with no auth.ingest_tokens configured; "
+                    + "configure ingest tokens, listen on 127.0.0.1, or set auth.allow_unauthenticated: true"
+            }
+        }
+        guard reviewers.isEmpty, !api.isLoopback else { return nil }
         return "refusing to serve the API and dashboard on \(api), which is not a loopback address, with no auth.reviewers configured; "
             + "configure reviewers, listen on 127.0.0.1, or set auth.allow_unauthenticated: true"
     }

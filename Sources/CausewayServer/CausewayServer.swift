@@ -40,6 +40,7 @@ public final class CausewayServer: Sendable {
         exportHandler = ExportHandler(
             sink: WriterSink(writer: writer, retryAfterSeconds: configuration.ingestLimits.retryAfterSeconds),
             limits: configuration.ingestLimits,
+            tokens: configuration.ingestTokens,
             logger: logger
         )
         let announcer = ListenerAnnouncer(expected: ["otlp-grpc", "otlp-http", "api"]) { listeners in
@@ -47,24 +48,28 @@ public final class CausewayServer: Sendable {
         }
         let grpc = OTLPGRPCListener(
             host: configuration.otlpGRPC.host, port: configuration.otlpGRPC.port,
-            handler: exportHandler, logger: logger
+            handler: exportHandler, connections: configuration.connections, logger: logger
         ) { host, port in announcer.bound("otlp-grpc", host: host, port: port) }
         let http = OTLPHTTPListener(
             host: configuration.otlpHTTP.host, port: configuration.otlpHTTP.port,
-            handler: exportHandler, logger: logger
+            handler: exportHandler, connections: configuration.connections, logger: logger
         ) { host, port in announcer.bound("otlp-http", host: host, port: port) }
         let api = try APIListener(
             host: configuration.api.host, port: configuration.api.port, store: store, clock: clock, reviewers: configuration.reviewers,
-            ingestFigures: { [writer, exportHandler] in
+            connections: configuration.connections, allowedHosts: configuration.allowedHosts, ingestFigures: { [writer, exportHandler] in
                 let ingest = exportHandler.statistics
                 let written = writer.statistics
-                return IngestFigures(
+                var figures = IngestFigures(
                     requestsAccepted: ingest.requestsAccepted, requestsRefused: ingest.requestsRefused,
                     spansAccepted: ingest.spansAccepted, spansRejected: ingest.spansRejected,
                     spansWritten: written.spansWritten, spansDuplicate: written.spansDuplicate, queuedSpans: writer.queuedSpans,
                     transactions: written.transactions, writingSeconds: written.writingSeconds, stitchingSeconds: written.stitchingSeconds,
                     lagSeconds: writer.lagSeconds, exceptionsOpened: written.exceptionsOpened,
                     detectionSeconds: written.detectionSeconds)
+                figures.unauthenticated = ingest.unauthenticated
+                figures.refusedOverBudget = ingest.overBudget
+                figures.inflightBytes = exportHandler.budget.inUse
+                return figures
             },
             logger: logger
         ) { host, port in announcer.bound("api", host: host, port: port) }

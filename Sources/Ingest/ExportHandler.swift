@@ -19,18 +19,60 @@ public final class ExportHandler: Sendable {
         public var spansAccepted = 0
         public var spansRejected = 0
         public var stringsRepaired = 0
+        /// Requests refused for want of an ingest token (before their bodies were read).
+        public var unauthenticated = 0
+        /// Requests refused because the in-flight byte budget was full.
+        public var overBudget = 0
     }
 
     let sink: any SpanSink
     public let limits: IngestLimits
+    /// Bytes held by every request in flight, over both protocols.
+    public let budget: IngestBudget
+    let tokens: [IngestToken]
     let logger: Logger
     private let inFlight = Atomic<Int>(0)
     private let counters = Mutex(Counters())
 
-    public init(sink: any SpanSink, limits: IngestLimits = .default, logger: Logger) {
+    public init(sink: any SpanSink, limits: IngestLimits = .default, tokens: [IngestToken] = [], logger: Logger) {
         self.sink = sink
         self.limits = limits
+        self.tokens = tokens
+        self.budget = IngestBudget(limit: limits.maxInflightBytes)
         self.logger = logger
+    }
+
+    /// Checks an `Authorization` value against the ingest tokens, before any body is read;
+    /// open when none are configured. Every digest is compared, each in constant time.
+    public func authorize(_ authorization: String?) throws(IngestError) {
+        guard !tokens.isEmpty else { return }
+        var matched = false
+        if let token = TokenDigest.bearerToken(authorization) {
+            let digest = TokenDigest.sha256(token)
+            for entry in tokens where TokenDigest.constantTimeEqual(entry.sha256, digest) { matched = true }
+        }
+        guard matched else {
+            counters.withLock { $0.unauthenticated += 1; $0.requestsRefused += 1 }
+            throw .unauthenticated
+        }
+    }
+
+    /// Reserves `bytes` of the in-flight budget for a request about to be read; refused
+    /// (counted, overloaded) when they do not fit.
+    public func admit(bytes: Int) throws(IngestError) -> BudgetReservation {
+        guard let reservation = BudgetReservation(budget, bytes: bytes) else { throw overBudget() }
+        return reservation
+    }
+
+    /// Grows a request's reservation as its body is read or decompressed.
+    public func grow(_ reservation: inout BudgetReservation, to bytes: Int) throws(IngestError) {
+        guard reservation.grow(to: bytes) else { throw overBudget() }
+    }
+
+    /// Counts a refusal for a full budget, in the overloaded terms exporters retry.
+    func overBudget() -> IngestError {
+        counters.withLock { $0.overBudget += 1 }
+        return refuse(.overloaded(retryAfterSeconds: limits.retryAfterSeconds))
     }
 
     public var statistics: Counters { counters.withLock { $0 } }
@@ -49,6 +91,31 @@ public final class ExportHandler: Sendable {
             Result { () throws(IngestError) in try decode(bytes, encoding: encoding) }
         }.get()
         return try await store(decoded)
+    }
+
+    /// Stores one gRPC message as `GRPCStreamGuard` passed it: a refusal it signalled, a gzip
+    /// message gunzipped within the limits and the budget, or a plain message.
+    public func export(guarded message: [UInt8]) async throws(IngestError) -> ExportResponse {
+        guard let (signal, offset) = GuardSignal.read(message) else {
+            return try await export(message, encoding: .protobuf)
+        }
+        switch signal {
+        case .tooLarge: throw refuse(.tooLarge(limitBytes: limits.maxBodyBytes))
+        case .overloaded: throw IngestError.overloaded(retryAfterSeconds: limits.retryAfterSeconds)
+        case .unauthenticated: throw IngestError.unauthenticated
+        case .gzip:
+            var reservation = try admit(bytes: 0)
+            var gunzip = try Gunzip(maxInput: limits.maxBodyBytes, maxOutput: limits.maxBodyBytes)
+            let body: ByteBuffer
+            do {
+                body = try gunzip.decompress(ByteBuffer(bytes: message[offset...]), holding: &reservation, for: self)
+            } catch {
+                throw refuse(error)
+            }
+            let response = try await export(body, encoding: .protobuf)
+            reservation.end()
+            return response
+        }
     }
 
     private func decode(_ body: UnsafeRawBufferPointer, encoding: Encoding) throws(IngestError) -> DecodedExport {
@@ -93,7 +160,7 @@ public final class ExportHandler: Sendable {
         return decoded.response
     }
 
-    private func refuse(_ error: IngestError) -> IngestError {
+    func refuse(_ error: IngestError) -> IngestError {
         counters.withLock { $0.requestsRefused += 1 }
         return error
     }

@@ -3,7 +3,8 @@ import HTTPTypes
 
 /// Why an export request was not accepted, in the exporter's terms. The status codes of
 /// both protocols are mapped here and nowhere else (as the OpenTelemetry Collector does):
-/// permanent problems → 400/415/413 and INVALID_ARGUMENT/RESOURCE_EXHAUSTED, overload →
+/// permanent problems → 400/415/413 and INVALID_ARGUMENT/RESOURCE_EXHAUSTED, no token → 401 and
+/// UNAUTHENTICATED, overload →
 /// 503 + Retry-After and UNAVAILABLE, which exporters retry.
 public enum IngestError: Error, Sendable, Equatable {
     /// The body is not a valid export request; nothing of it was stored.
@@ -16,6 +17,8 @@ public enum IngestError: Error, Sendable, Equatable {
     case overloaded(retryAfterSeconds: Int)
     /// Cannot store now (shutting down, database failing); retry later.
     case unavailable(String)
+    /// Ingest tokens are configured and the request carried none of them.
+    case unauthenticated
 
     public var message: String {
         switch self {
@@ -24,6 +27,7 @@ public enum IngestError: Error, Sendable, Equatable {
         case .unsupportedMediaType(let message): message
         case .overloaded: "Causeway is at capacity; retry later"
         case .unavailable(let message): message
+        case .unauthenticated: "an ingest token is required: send Authorization: Bearer <token>"
         }
     }
 
@@ -33,6 +37,7 @@ public enum IngestError: Error, Sendable, Equatable {
         case .tooLarge: .contentTooLarge
         case .unsupportedMediaType: .unsupportedMediaType
         case .overloaded, .unavailable: .serviceUnavailable
+        case .unauthenticated: .unauthorized
         }
     }
 
@@ -50,6 +55,7 @@ public enum IngestError: Error, Sendable, Equatable {
         case .badRequest, .unsupportedMediaType: .invalidArgument
         case .tooLarge: .resourceExhausted
         case .overloaded, .unavailable: .unavailable
+        case .unauthenticated: .unauthenticated
         }
     }
 
@@ -59,6 +65,7 @@ public enum IngestError: Error, Sendable, Equatable {
         case .badRequest, .unsupportedMediaType: 3
         case .tooLarge: 8
         case .overloaded, .unavailable: 14
+        case .unauthenticated: 16
         }
     }
 }

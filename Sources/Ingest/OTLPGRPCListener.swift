@@ -16,30 +16,43 @@ public struct OTLPGRPCListener: Service {
     let host: String
     let port: Int
     let handler: ExportHandler
+    let connections: ConnectionLimits
     let logger: Logger
     let onListening: @Sendable (String, Int) async -> Void
 
-    public init(host: String, port: Int, handler: ExportHandler, logger: Logger, onListening: @escaping @Sendable (String, Int) async -> Void) {
+    public init(host: String, port: Int, handler: ExportHandler, connections: ConnectionLimits = .default, logger: Logger,
+                onListening: @escaping @Sendable (String, Int) async -> Void) {
         self.host = host
         self.port = port
         self.handler = handler
+        self.connections = connections
         self.logger = logger
         self.onListening = onListening
     }
 
     public func run() async throws {
         let address: GRPCNIOTransportCore.SocketAddress = host.contains(":") ? .ipv6(host: host, port: port) : .ipv4(host: host, port: port)
-        // The transport refuses messages far past the limit without reading them; those
-        // between the limit and this get RESOURCE_EXHAUSTED from the handler.
-        let transportLimit = handler.limits.maxBodyBytes + handler.limits.maxBodyBytes / 2
+        // `GRPCStreamGuard` passes nothing over the body limit (a signal instead), so the
+        // transport's own limit, which resets the stream, is never the one that refuses.
+        let transportLimit = handler.limits.maxBodyBytes + 64
+        let connectionCap = GRPCConnectionCap(limit: connections.maxConnections, logger: logger)
         let server = GRPCServer(
             transport: .http2NIOPosix(
                 address: address,
                 transportSecurity: .plaintext,
-                config: .defaults { config in
+                config: .defaults { [handler, connections] config in
                     config.rpc.maxRequestPayloadSize = transportLimit
-                    // Exporters may send `grpc-encoding: gzip` (OTEL_EXPORTER_OTLP_COMPRESSION=gzip).
+                    // Exporters may send `grpc-encoding: gzip` (OTEL_EXPORTER_OTLP_COMPRESSION=gzip);
+                    // the guard hands gzip messages to the handler's bounded gunzip.
                     config.compression.enabledAlgorithms = [.gzip, .deflate]
+                    config.http2.maxConcurrentStreams = handler.limits.grpcMaxConcurrentStreams
+                    config.connection.maxIdleTime = connections.idleTimeout
+                    config.channelDebuggingCallbacks.onAcceptTCPConnection = { channel in connectionCap.admit(channel) }
+                    config.channelDebuggingCallbacks.onAcceptHTTP2Stream = { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(GRPCStreamGuard(handler: handler), position: .first)
+                        }
+                    }
                 }
             ),
             services: [TraceExportService(handler: handler)]
@@ -73,7 +86,7 @@ struct TraceExportService: RegistrableRPCService {
         ) { streamRequest, _ in
             let request = try await ServerRequest(stream: streamRequest)
             do {
-                let response = try await handler.export(request.message, encoding: .protobuf)
+                let response = try await handler.export(guarded: request.message)
                 return StreamingServerResponse(single: ServerResponse(message: OTLPProtobuf.encode(response)))
             } catch let error as IngestError {
                 var metadata: Metadata = [:]

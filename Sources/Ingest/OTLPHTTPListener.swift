@@ -16,6 +16,7 @@ public struct OTLPHTTPListener: Service {
         host: String,
         port: Int,
         handler: ExportHandler,
+        connections: ConnectionLimits = .default,
         logger: Logger,
         onListening: @escaping @Sendable (String, Int) async -> Void
     ) {
@@ -23,7 +24,8 @@ public struct OTLPHTTPListener: Service {
         Self.addRoutes(to: router, handler: handler)
         application = Application(
             router: router,
-            configuration: .init(address: .hostname(host, port: port), serverName: "causeway"),
+            server: .guarded(connections),
+            configuration: connections.applicationConfiguration(host: host, port: port, listener: "otlp-http", logger: logger),
             onServerRunning: { channel in
                 await onListening(channel.localAddress?.ipAddress ?? host, channel.localAddress?.port ?? port)
             },
@@ -46,47 +48,71 @@ public struct OTLPHTTPListener: Service {
         }
     }
 
+    /// Token, content type, encoding and admission are all checked before the body is read; a
+    /// refused body is then drained unkept (not cut off: clients read the status after sending).
     static func export(_ request: Request, handler: ExportHandler) async -> Response {
         let mediaType = request.headers[.contentType]?
             .split(separator: ";").first?
             .trimmingCharacters(in: .whitespaces).lowercased()
-        let encoding: ExportHandler.Encoding
-        switch mediaType {
-        case "application/x-protobuf", "application/protobuf": encoding = .protobuf
-        case "application/json": encoding = .json
-        default:
-            let message = "Content-Type must be application/x-protobuf or application/json, got \(mediaType.map { "\"\($0)\"" } ?? "none")"
-            return errorResponse(.unsupportedMediaType(message), encoding: .json)
+        let encoding: ExportHandler.Encoding? = switch mediaType {
+        case "application/x-protobuf", "application/protobuf": .protobuf
+        case "application/json": .json
+        default: nil
         }
         do {
-            let body = try await readBody(request, limit: handler.limits.maxBodyBytes)
+            try handler.authorize(request.headers[.authorization])
+            guard let encoding else {
+                let message = "Content-Type must be application/x-protobuf or application/json, got \(mediaType.map { "\"\($0)\"" } ?? "none")"
+                throw IngestError.unsupportedMediaType(message)
+            }
+            let limit = handler.limits.maxBodyBytes
+            let declared = request.headers[.contentLength].flatMap(Int.init)
+            if let declared, declared > limit { throw IngestError.tooLarge(limitBytes: limit) }
+            let compressed = try isCompressed(request)
+            var reservation = try handler.admit(bytes: declared ?? min(limit, 64 * 1024))
+            let body: ByteBuffer
+            if compressed {
+                var gunzip = try Gunzip(maxInput: limit, maxOutput: limit)
+                body = try await gunzip.decompress(request.body, holding: &reservation, for: handler)
+            } else {
+                body = try await readPlain(request.body, limit: limit, holding: &reservation, for: handler)
+            }
             let response = try await handler.export(body, encoding: encoding)
+            reservation.end()
             return successResponse(response, encoding: encoding)
+        } catch let error as IngestError {
+            return errorResponse(error, encoding: encoding ?? .json)
         } catch {
-            return errorResponse(error, encoding: encoding)
+            return errorResponse(.badRequest("the request body could not be read: \(error)"), encoding: encoding ?? .json)
         }
     }
 
-    /// The body, decompressed, never more than `limit` bytes in memory.
-    static func readBody(_ request: Request, limit: Int) async throws(IngestError) -> ByteBuffer {
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
-            throw .tooLarge(limitBytes: limit)
+    /// Whether the body is gzip; another Content-Encoding is refused.
+    static func isCompressed(_ request: Request) throws(IngestError) -> Bool {
+        switch request.headers[.contentEncoding]?.trimmingCharacters(in: .whitespaces).lowercased() {
+        case nil, "", "identity": false
+        case "gzip", "x-gzip": true
+        case let other?: throw .unsupportedMediaType("Content-Encoding must be gzip or none, got \"\(other)\"")
         }
-        let contentEncoding = request.headers[.contentEncoding]?.trimmingCharacters(in: .whitespaces).lowercased()
-        switch contentEncoding {
-        case nil, "", "identity":
-            do {
-                return try await request.body.collect(upTo: limit)
-            } catch is NIOTooManyBytesError {
-                throw .tooLarge(limitBytes: limit)
-            } catch {
-                throw .badRequest("the request body could not be read: \(error)")
+    }
+
+    /// An uncompressed body, never more than `limit` bytes, each chunk admitted to the budget.
+    static func readPlain(_ body: RequestBody, limit: Int, holding reservation: inout BudgetReservation,
+                          for handler: ExportHandler) async throws(IngestError) -> ByteBuffer {
+        var collected = ByteBuffer()
+        do {
+            for try await chunk in body {
+                guard collected.readableBytes + chunk.readableBytes <= limit else { throw IngestError.tooLarge(limitBytes: limit) }
+                try handler.grow(&reservation, to: collected.readableBytes + chunk.readableBytes)
+                var chunk = chunk
+                collected.writeBuffer(&chunk)
             }
-        case "gzip", "x-gzip":
-            return try await Gunzip(maxInput: limit, maxOutput: limit).decompress(request.body)
-        case let other?:
-            throw .unsupportedMediaType("Content-Encoding must be gzip or none, got \"\(other)\"")
+        } catch let error as IngestError {
+            throw error
+        } catch {
+            throw .badRequest("the request body could not be read: \(error)")
         }
+        return collected
     }
 
     static func successResponse(_ response: ExportResponse, encoding: ExportHandler.Encoding) -> Response {

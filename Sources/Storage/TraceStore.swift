@@ -23,11 +23,6 @@ public final class TraceStore: Sendable {
     /// Who is told of what, written to the outbox with each change.
     let notifications: NotificationPlan
 
-    struct IDCache {
-        var resources: [SpanRows.ResourceRow: Int64] = [:]
-        var scopes: [SpanRows.ScopeRow: Int64] = [:]
-    }
-
     /// The database file.
     public let path: String
     /// The patterns looked for in every new span.
@@ -209,7 +204,7 @@ public final class TraceStore: Sendable {
     }
 
     private func resourceID(_ row: SpanRows.ResourceRow, _ db: Database) throws -> Int64 {
-        if let id = ids.withLock({ $0.resources[row] }) { return id }
+        if let id = ids.withLock({ $0.resource(row) }) { return id }
         // The no-op update makes RETURNING give the id of an existing row too.
         guard let id = try Int64.fetchOne(db, sql: """
             INSERT INTO resource (service_name, attributes, dropped_attributes_count, schema_url) VALUES (?, ?, ?, ?)
@@ -218,12 +213,12 @@ public final class TraceStore: Sendable {
             """, arguments: [
                 row.serviceName, String(decoding: row.attributes, as: UTF8.self), Int64(row.droppedAttributesCount), row.schemaURL,
             ]) else { throw StorageError("a resource could not be stored") }
-        ids.withLock { $0.resources[row] = id }
+        ids.withLock { $0.remember(row, id: id) }
         return id
     }
 
     private func scopeID(_ row: SpanRows.ScopeRow, _ db: Database) throws -> Int64 {
-        if let id = ids.withLock({ $0.scopes[row] }) { return id }
+        if let id = ids.withLock({ $0.scope(row) }) { return id }
         guard let id = try Int64.fetchOne(db, sql: """
             INSERT INTO scope (name, version, attributes, dropped_attributes_count, schema_url) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (name, version, attributes, dropped_attributes_count, schema_url) DO UPDATE SET name = excluded.name
@@ -231,7 +226,7 @@ public final class TraceStore: Sendable {
             """, arguments: [
                 row.name, row.version, String(decoding: row.attributes, as: UTF8.self), Int64(row.droppedAttributesCount), row.schemaURL,
             ]) else { throw StorageError("a scope could not be stored") }
-        ids.withLock { $0.scopes[row] = id }
+        ids.withLock { $0.remember(row, id: id) }
         return id
     }
 

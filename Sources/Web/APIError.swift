@@ -21,6 +21,16 @@ struct APIError: HTTPResponseError {
     static let unauthorized = APIError(status: .unauthorized, code: "unauthorized",
                                        message: "this server needs Authorization: Bearer <token> of a configured reviewer")
 
+    static func unsupportedMediaType(_ got: String?) -> APIError {
+        APIError(status: .unsupportedMediaType, code: "unsupported_media_type",
+                 message: "API writes take Content-Type: application/json, got \(got.map { "\"\($0)\"" } ?? "none")")
+    }
+
+    static func misdirected(_ host: String) -> APIError {
+        APIError(status: .misdirectedRequest, code: "misdirected_request",
+                 message: "this server does not answer for host \"\(host)\"; add it to listen.allowed_hosts")
+    }
+
     static func forbidden(_ message: String) -> APIError {
         APIError(status: .forbidden, code: "forbidden", message: message)
     }

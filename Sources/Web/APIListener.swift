@@ -1,6 +1,7 @@
 import Correlation
 import Foundation
 import Hummingbird
+import Ingest
 import Logging
 import ServiceLifecycle
 import Storage
@@ -13,13 +14,16 @@ public struct APIListener: Service {
     /// - Parameter onListening: called once the socket is bound, with the actual host and port.
     public init(
         host: String, port: Int, store: TraceStore, clock: any WallClock = SystemClock(), reviewers: ReviewerDirectory = ReviewerDirectory(),
+        connections: ConnectionLimits = .default, allowedHosts: [String] = [],
         ingestFigures: @escaping @Sendable () -> IngestFigures, logger: Logger,
         onListening: @escaping @Sendable (String, Int) async -> Void
     ) throws {
-        let router = try Self.router(store: store, clock: clock, reviewers: reviewers, ingestFigures: ingestFigures)
+        let router = try Self.router(store: store, clock: clock, reviewers: reviewers,
+                                     origin: RequestOriginMiddleware(listenerHost: host, allowedHosts: allowedHosts), ingestFigures: ingestFigures)
         application = Application(
             router: router,
-            configuration: .init(address: .hostname(host, port: port), serverName: "causeway"),
+            server: .guarded(connections),
+            configuration: connections.applicationConfiguration(host: host, port: port, listener: "api", logger: logger),
             onServerRunning: { channel in
                 await onListening(channel.localAddress?.ipAddress ?? host, channel.localAddress?.port ?? port)
             },
@@ -34,11 +38,13 @@ public struct APIListener: Service {
     /// Every route of the listener, behind the security headers and the access check.
     public static func router(
         store: TraceStore, clock: any WallClock, reviewers: ReviewerDirectory, signer: SessionSigner = SessionSigner(),
+        origin: RequestOriginMiddleware = RequestOriginMiddleware(listenerHost: "127.0.0.1", allowedHosts: []),
         ingestFigures: @escaping @Sendable () -> IngestFigures
     ) throws -> Router<WebRequestContext> {
         let router = Router(context: WebRequestContext.self)
         let now: @Sendable () -> UInt64 = { clock.now() }
         router.add(middleware: SecurityHeadersMiddleware())
+        router.add(middleware: origin)
         router.add(middleware: AccessMiddleware(reviewers: reviewers, signer: signer, now: now))
         DashboardRoutes(store: store, now: now, reviewers: reviewers, signer: signer, renderer: try PageRenderer()).add(to: router)
         router.get("/healthz") { _, _ -> Response in
@@ -65,14 +71,16 @@ public struct APIListener: Service {
             writer.byte(UInt8(ascii: "}"))
             return Response.json(writer.bytes)
         }
-        router.get("/api/v1/traces/:trace_id") { _, context -> Response in
+        router.get("/api/v1/traces/:trace_id") { request, context -> Response in
             guard let traceID = PathIDs.traceID(context) else {
                 throw APIError.badRequest("invalid_trace_id", "a trace id is 32 hex digits and not all zero")
             }
+            let page = try TraceWorkflowView.page(limit: request.uri.queryParameters["limit"].map(String.init),
+                                                  cursor: request.uri.queryParameters["cursor"].map(String.init))
             guard let workflow = try await store.workflow(containing: traceID) else {
                 throw APIError.notFound("no spans stored for trace \(traceID.hex)")
             }
-            return Response.json(TraceWorkflowView(requestedTrace: traceID, workflow: workflow).json())
+            return Response.json(TraceWorkflowView(requestedTrace: traceID, workflow: workflow, offset: page.offset, limit: page.limit).json())
         }
         router.get("/api/v1/spans/:trace_id/:span_id/path") { _, context -> Response in
             guard let traceID = PathIDs.traceID(context) else {

@@ -16,6 +16,12 @@ public struct IngestFigures: Sendable {
     public var lagSeconds: Double
     public var exceptionsOpened: Int
     public var detectionSeconds: Double
+    /// Requests refused for want of an ingest token.
+    public var unauthenticated = 0
+    /// Requests refused because the in-flight byte budget was full.
+    public var refusedOverBudget = 0
+    /// Body bytes held by requests in flight now.
+    public var inflightBytes = 0
 
     public init(
         requestsAccepted: Int, requestsRefused: Int, spansAccepted: Int, spansRejected: Int, spansWritten: Int,
@@ -64,6 +70,12 @@ public struct IngestFigures: Sendable {
         writer.number(lagSeconds)
         writer.key("exceptions_opened")
         writer.number(exceptionsOpened)
+        writer.key("unauthenticated")
+        writer.number(unauthenticated)
+        writer.key("refused_over_budget")
+        writer.number(refusedOverBudget)
+        writer.key("inflight_bytes")
+        writer.number(inflightBytes)
         writer.byte(UInt8(ascii: "}"))
     }
 }

@@ -13,7 +13,9 @@ enum PrometheusMetrics {
             registry.makeGauge(name: name, labels: labels, help: help).set(value)
         }
         counter("causeway_requests_accepted_total", "Export requests accepted", ingest.requestsAccepted)
-        counter("causeway_requests_refused_total", "Export requests refused for overload", ingest.requestsRefused)
+        counter("causeway_requests_refused_total", "Export requests refused (overload, limits, bad input, no token)", ingest.requestsRefused)
+        counter("causeway_requests_unauthenticated_total", "Export requests refused for want of an ingest token", ingest.unauthenticated)
+        counter("causeway_requests_over_budget_total", "Export requests refused because the in-flight byte budget was full", ingest.refusedOverBudget)
         counter("causeway_spans_accepted_total", "Spans accepted by the OTLP listeners", ingest.spansAccepted)
         counter("causeway_spans_rejected_total", "Spans rejected one by one (partial_success)", ingest.spansRejected)
         counter("causeway_spans_written_total", "Spans stored (re-deliveries excluded)", ingest.spansWritten)
@@ -29,6 +31,7 @@ enum PrometheusMetrics {
                 .increment(by: Int64(figures.abandoned))
             gauge("causeway_notifications_pending", "Notifications waiting in the outbox", labels, Double(figures.pending))
         }
+        gauge("causeway_ingest_inflight_bytes", "Body bytes held by export requests in flight", [], Double(ingest.inflightBytes))
         gauge("causeway_writer_queued_spans", "Spans accepted and not yet committed", [], Double(ingest.queuedSpans))
         gauge("causeway_ingest_lag_seconds", "Age of the oldest accepted request not yet committed", [], ingest.lagSeconds)
         for (label, groups) in [("class", queue.byClass), ("owner", queue.byOwner)] {

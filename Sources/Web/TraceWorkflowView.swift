@@ -4,20 +4,54 @@ import TraceModel
 
 /// The workflow a trace belongs to, as `GET /api/v1/traces/{id}` returns it: its traces, its
 /// spans (each with its chosen cause and the spans linking to it), the parent and link edges,
-/// and the spans referenced but not (yet) stored, as placeholders.
+/// and the spans referenced but not (yet) stored, as placeholders. Spans come a page at a time
+/// (`limit`, default 10,000, at most 50,000; `cursor`): a larger workflow answers
+/// `"truncated": true` and a `next_cursor`, with the edges into the page's spans.
 struct TraceWorkflowView {
+    static let defaultLimit = 10_000
+    static let maxLimit = 50_000
+
     var requestedTrace: TraceID
     var workflow: StoredWorkflow
+    /// The first span of the page (the cursor) and how many at most.
+    var offset = 0
+    var limit = Self.defaultLimit
+
+    /// `limit` and `cursor` from a query, or the reason they are wrong.
+    static func page(limit: String?, cursor: String?) throws(APIError) -> (offset: Int, limit: Int) {
+        var page = (offset: 0, limit: defaultLimit)
+        if let limit {
+            guard let value = Int(limit), (1...maxLimit).contains(value) else {
+                throw APIError.badRequest("invalid_limit", "limit is an integer from 1 to \(maxLimit)")
+            }
+            page.limit = value
+        }
+        if let cursor {
+            guard let value = Int(cursor), value >= 0 else {
+                throw APIError.badRequest("invalid_cursor", "cursor is the next_cursor of a previous page")
+            }
+            page.offset = value
+        }
+        return page
+    }
 
     func json() -> [UInt8] {
         let graph = WorkflowGraph(nodes: workflow.spans.map(\.causalNode))
-        var writer = JSONWriter(capacity: 1536 * max(1, workflow.spans.count))
+        let start = min(offset, workflow.spans.count)
+        let end = min(workflow.spans.count, start + limit)
+        let pageSpans = workflow.spans[start..<end]
+        let truncated = end < workflow.spans.count
+        var writer = JSONWriter(capacity: 1536 * max(1, pageSpans.count))
         writer.raw("{\"workflow_id\":")
         writer.string(workflow.record.name)
         writer.key("trace_id")
         writer.string(requestedTrace.hex)
         writer.key("span_count")
         writer.number(graph.nodes.count)
+        writer.key("truncated")
+        writer.bool(truncated)
+        writer.key("next_cursor")
+        if truncated { writer.string(String(end)) } else { writer.raw("null") }
 
         writer.key("traces")
         let byTrace = Dictionary(grouping: graph.nodes, by: \.span.traceID)
@@ -45,7 +79,7 @@ struct TraceWorkflowView {
         }
 
         writer.key("spans")
-        writer.array(workflow.spans) { writer, span in
+        writer.array(Array(pageSpans)) { writer, span in
             let node = span.causalNode
             span.writeAPIJSON(to: &writer) { writer in
                 writer.key("cause")
@@ -56,7 +90,8 @@ struct TraceWorkflowView {
         }
 
         writer.key("edges")
-        writer.array(graph.edges) { writer, edge in
+        let onPage = truncated || start > 0 ? Set(pageSpans.map { SpanReference(traceID: $0.span.traceID, spanID: $0.span.spanID) }) : nil
+        writer.array(onPage.map { onPage in graph.edges.filter { onPage.contains($0.to) } } ?? graph.edges) { writer, edge in
             writer.raw("{\"type\":")
             writer.string(edge.kind.rawValue)
             writer.key("from")

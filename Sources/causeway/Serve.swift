@@ -38,6 +38,9 @@ struct Serve: AsyncParsableCommand {
             FileHandle.standardError.write(Data("causeway serve: \(refusal)\n".utf8))
             throw ExitCode(2)
         }
+        if let limit = FileDescriptorLimit.raiseToHard(), limit.after > limit.before {
+            logger.debug("raised the open-file limit", metadata: ["from": "\(limit.before)", "to": "\(limit.after)"])
+        }
         let server = try CausewayServer(configuration: configuration, logger: logger) { listeners in
             let lines = listeners.map { "listening \($0.name) \($0.address)\n" }.joined()
             FileHandle.standardOutput.write(Data(lines.utf8))

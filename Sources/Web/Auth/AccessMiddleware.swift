@@ -1,4 +1,5 @@
 import Hummingbird
+import Ingest
 
 /// Decides who is asking (DESIGN.md §8). With reviewers configured, the API and `/metrics` need
 /// `Authorization: Bearer <token>` (401 without), and a page needs a signed-in session (else 303
@@ -47,9 +48,6 @@ struct AccessMiddleware: RouterMiddleware {
     }
 
     static func bearerToken(_ request: Request) -> String? {
-        guard let value = request.headers[.authorization] else { return nil }
-        let parts = value.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        return parts[1].trimmingCharacters(in: .whitespaces)
+        TokenDigest.bearerToken(request.headers[.authorization])
     }
 }

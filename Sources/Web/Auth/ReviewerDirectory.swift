@@ -1,4 +1,4 @@
-import Crypto
+import Ingest
 
 /// The configured reviewers (DESIGN.md §8). Empty: the API and dashboard are open, and the actor
 /// is whatever the client says (default `local`).
@@ -14,9 +14,9 @@ public struct ReviewerDirectory: Sendable, Equatable {
     /// The reviewer whose token this is. Every stored digest is compared, each in constant time,
     /// so the time taken says nothing about which digest (or how much of one) matched.
     public func reviewer(token: String) -> Reviewer? {
-        let digest = Array(SHA256.hash(data: Array(token.utf8)))
+        let digest = TokenDigest.sha256(token)
         var found: Reviewer?
-        for reviewer in reviewers where Self.constantTimeEqual(reviewer.tokenSHA256, digest) {
+        for reviewer in reviewers where TokenDigest.constantTimeEqual(reviewer.tokenSHA256, digest) {
             found = reviewer
         }
         return found
@@ -25,13 +25,5 @@ public struct ReviewerDirectory: Sendable, Equatable {
     /// The reviewer of that name (a signed session names one).
     public func reviewer(named name: String) -> Reviewer? {
         reviewers.first { $0.name == name }
-    }
-
-    /// Equal bytes, compared without an early exit.
-    public static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for index in a.indices { difference |= a[index] ^ b[index] }
-        return difference == 0
     }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Hummingbird
+import Ingest
 import Foundation
 import TraceModel
 
@@ -33,7 +34,7 @@ public struct SessionSigner: Sendable {
     public func session(cookie: String, now: UInt64) -> Session? {
         let parts = cookie.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 2, let payload = Self.bytes(base64URL: parts[0]), let signature = Self.bytes(base64URL: parts[1]),
-              ReviewerDirectory.constantTimeEqual(mac(payload), signature),
+              TokenDigest.constantTimeEqual(mac(payload), signature),
               let text = String(validating: payload, as: UTF8.self) else { return nil }
         let fields = text.split(separator: "|", omittingEmptySubsequences: false)
         guard fields.count == 3, let expires = UInt64(fields[1]), expires > now else { return nil }
@@ -43,7 +44,7 @@ public struct SessionSigner: Sendable {
     /// A CSRF token `candidate` is the session's own.
     public func isValidCSRF(_ candidate: String?, for session: Session) -> Bool {
         guard let candidate else { return false }
-        return ReviewerDirectory.constantTimeEqual(Array(candidate.utf8), Array(session.csrfToken.utf8))
+        return TokenDigest.constantTimeEqual(Array(candidate.utf8), Array(session.csrfToken.utf8))
     }
 
     private func session(name: String?, expires: UInt64, nonce: String) -> Session {
