@@ -48,8 +48,9 @@ public struct OTLPHTTPListener: Service {
         }
     }
 
-    /// Token, content type, encoding and admission are all checked before the body is read; a
-    /// refused body is then drained unkept (not cut off: clients read the status after sending).
+    /// Token, content type, encoding and admission are all checked before the body is read. A
+    /// refused body is then drained unkept, like nginx's lingering close: most clients read the
+    /// status only after sending, so cutting them off would lose the status (and the Retry-After).
     static func export(_ request: Request, handler: ExportHandler) async -> Response {
         let mediaType = request.headers[.contentType]?
             .split(separator: ";").first?
@@ -59,6 +60,7 @@ public struct OTLPHTTPListener: Service {
         case "application/json": .json
         default: nil
         }
+        var bodyStarted = false
         do {
             try handler.authorize(request.headers[.authorization])
             guard let encoding else {
@@ -70,6 +72,7 @@ public struct OTLPHTTPListener: Service {
             if let declared, declared > limit { throw IngestError.tooLarge(limitBytes: limit) }
             let compressed = try isCompressed(request)
             var reservation = try handler.admit(bytes: declared ?? min(limit, 64 * 1024))
+            bodyStarted = true
             let body: ByteBuffer
             if compressed {
                 var gunzip = try Gunzip(maxInput: limit, maxOutput: limit)
@@ -81,9 +84,28 @@ public struct OTLPHTTPListener: Service {
             reservation.end()
             return successResponse(response, encoding: encoding)
         } catch let error as IngestError {
-            return errorResponse(error, encoding: encoding ?? .json)
+            var response = errorResponse(error, encoding: encoding ?? .json)
+            if !bodyStarted, await !discard(request.body, upTo: handler.limits.maxBodyBytes) {
+                response.headers[.connection] = "close"
+            }
+            return response
         } catch {
             return errorResponse(.badRequest("the request body could not be read: \(error)"), encoding: encoding ?? .json)
+        }
+    }
+
+    /// Reads a refused body and keeps none of it; false when it is longer than `limit` (the
+    /// connection is then closed instead).
+    static func discard(_ body: RequestBody, upTo limit: Int) async -> Bool {
+        var seen = 0
+        do {
+            for try await chunk in body {
+                seen += chunk.readableBytes
+                if seen > limit { return false }
+            }
+            return true
+        } catch {
+            return false
         }
     }
 

@@ -18,8 +18,8 @@ final class RequestGuard: ChannelInboundHandler, RemovableChannelHandler {
             if head.headerFields[.expect]?.lowercased() == "100-continue" {
                 context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
             }
-        case .body(let bytes):
-            slowClientGuard?.bodyReceived(bytes: bytes.readableBytes)
+        case .body:
+            break
         case .end:
             slowClientGuard?.requestEnded()
         }
