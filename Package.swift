@@ -138,9 +138,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "OTLPTests", dependencies: ["OTLP", "TraceModel", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "IngestTests",
+            dependencies: [
+                "Ingest", "TraceModel", "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "NIOHPACK", package: "swift-nio-http2"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "CorrelationTests", dependencies: ["Correlation", "TraceModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "Correlation", "TraceModel", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "CausewayServerTests", dependencies: ["CausewayServer", "Detection", "Notify"], swiftSettings: swiftSettings),
+        .testTarget(name: "CausewayServerTests", dependencies: ["CausewayServer", "Detection", "Notify", "Ingest"], swiftSettings: swiftSettings),
         .testTarget(
             name: "NotifyTests",
             dependencies: ["Notify", .product(name: "Crypto", package: "swift-crypto")],

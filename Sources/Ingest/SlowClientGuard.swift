@@ -7,7 +7,8 @@ import NIOCore
 /// pending — so a fast client held back by our own backpressure (a busy writer, a body being
 /// drained) is never taken for a slow one. Sits first in the pipeline, seeing raw bytes and read
 /// requests; `RequestGuard`, behind the HTTP codec, tells it where requests begin and end. Idle
-/// connections are the idle timeout's business, not this.
+/// connections are the idle timeout's business, not this. Time is the event loop's (an
+/// `EmbeddedEventLoop` drives it in tests).
 final class SlowClientGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -53,13 +54,13 @@ final class SlowClientGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func read(context: ChannelHandlerContext) {
-        if waitingSince == nil { waitingSince = .now() }
+        if waitingSince == nil { waitingSince = context.eventLoop.now }
         context.read()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if let since = waitingSince {
-            waitedThisWindow = waitedThisWindow + (.now() - since)
+            waitedThisWindow = waitedThisWindow + (context.eventLoop.now - since)
             waitingSince = nil
         }
         bytesThisWindow += unwrapInboundIn(data).readableBytes
@@ -87,8 +88,8 @@ final class SlowClientGuard: ChannelDuplexHandler, RemovableChannelHandler {
         timer?.cancel()
         waitedThisWindow = .zero
         bytesThisWindow = 0
-        if waitingSince != nil { waitingSince = .now() }
         guard let context else { return }
+        if waitingSince != nil { waitingSince = context.eventLoop.now }
         timer = context.eventLoop.assumeIsolated().scheduleTask(in: window) { [self] in
             timer = nil
             endWindow()
@@ -100,7 +101,7 @@ final class SlowClientGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private func endWindow() {
         guard let context, phase != .betweenRequests else { return }
         var waited = waitedThisWindow
-        if let since = waitingSince { waited = waited + (.now() - since) }
+        if let since = waitingSince { waited = waited + (context.eventLoop.now - since) }
         let mostlyWaiting = waited.nanoseconds * 2 >= window.nanoseconds
         let minimum = Int(Double(limits.minBodyBytesPerSecond) * Double(window.nanoseconds) / 1e9)
         let reason: String? = switch phase {
