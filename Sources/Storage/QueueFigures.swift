@@ -38,86 +38,57 @@ public struct QueueStatistics: Sendable {
 }
 
 extension TraceStore {
-    /// The queue figures as of `now`.
+    /// The queue figures as of `now`, from the counters `QueueCounters` keeps: a few hundred
+    /// rows and one indexed lookup per (class, owner), however long the queue.
     public func queueStatistics(now: UInt64) async throws -> QueueStatistics {
-        let (rows, settling) = try await read { db in
-            let settling = try Int.fetchOne(db, sql: "SELECT count(*) FROM workflow_settle") ?? 0
-            return (try Row.fetchAll(db, sql: """
-                SELECT class, owner, status, opened_at_unix_nano, due_at_unix_nano, first_action_at_unix_nano, resolved_at_unix_nano
-                FROM exception WHERE status != 'merged'
-                """).map { row in
-                Item(exceptionClass: row["class"], owner: row["owner"], status: ExceptionStatus(rawValue: row["status"]) ?? .open,
-                     opened: UInt64(bitPattern: row["opened_at_unix_nano"]), due: UInt64(bitPattern: row["due_at_unix_nano"]),
-                     firstAction: (row["first_action_at_unix_nano"] as Int64?).map { UInt64(bitPattern: $0) },
-                     resolved: (row["resolved_at_unix_nano"] as Int64?).map { UInt64(bitPattern: $0) })
-            }, settling)
-        }
-        let approvals = rows.filter { $0.exceptionClass == "approval_required" && $0.status == .resolved }
-        return QueueStatistics(
-            total: Self.figures(rows, now: now),
-            byClass: Dictionary(grouping: rows, by: \.exceptionClass).mapValues { Self.figures($0, now: now) },
-            byOwner: Dictionary(grouping: rows, by: \.owner).mapValues { Self.figures($0, now: now) },
-            approvalTurnaroundSeconds: Self.median(approvals.compactMap { item in item.resolved.map { Self.seconds($0, since: item.opened) } }),
-            settlingWorkflows: settling,
-            reviewerSecondsPerResolved: Self.mean(rows.filter { $0.status == .resolved }.compactMap { item in
-                item.resolved.map { Self.seconds($0, since: item.firstAction ?? $0) }
-            }),
-            activeAgeCounts: Self.ageCounts(rows.filter(\.status.isActive).map { Self.seconds(now, since: $0.opened) })
-        )
-    }
-
-    struct Item: Sendable {
-        var exceptionClass: String
-        var owner: String
-        var status: ExceptionStatus
-        var opened: UInt64
-        var due: UInt64
-        var firstAction: UInt64?
-        var resolved: UInt64?
-    }
-
-    static func figures(_ items: [Item], now: UInt64) -> QueueFigures {
-        var figures = QueueFigures()
-        for item in items {
-            switch item.status {
-            case .open: figures.open += 1
-            case .acknowledged: figures.acknowledged += 1
-            case .resolved: figures.resolved += 1
-            case .dismissed: figures.dismissed += 1
-            case .merged: continue
+        try await read { db in
+            var groups: [QueueGroupKey: QueueGroupTally] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT class, owner, status, breached, n FROM queue_count WHERE n > 0") {
+                let key = QueueGroupKey(exceptionClass: row["class"], owner: row["owner"])
+                groups[key, default: QueueGroupTally()].count(status: ExceptionStatus(rawValue: row["status"]) ?? .open, breached: row["breached"], n: row["n"])
             }
+            for row in try Row.fetchAll(db, sql: "SELECT class, owner, metric, bucket, n, total FROM queue_duration WHERE n > 0") {
+                let key = QueueGroupKey(exceptionClass: row["class"], owner: row["owner"])
+                groups[key, default: QueueGroupTally()].duration(metric: row["metric"], bucket: row["bucket"], n: row["n"], total: row["total"])
+            }
+            // Overdue items the breach timer has not marked yet (it marks within a second).
+            for row in try Row.fetchAll(db, sql: """
+                SELECT class, owner, count(*) AS n FROM exception INDEXED BY exception_unbreached_by_due
+                WHERE status IN \(QueueCounters.active) AND breached_at_unix_nano IS NULL AND due_at_unix_nano < ?
+                GROUP BY class, owner
+                """, arguments: [Int64(bitPattern: now)]) {
+                groups[QueueGroupKey(exceptionClass: row["class"], owner: row["owner"]), default: QueueGroupTally()].breached += row["n"] as Int
+            }
+            let oldest = try db.cachedStatement(sql: """
+                SELECT min(opened_at_unix_nano) FROM exception INDEXED BY exception_active_oldest
+                WHERE status IN \(QueueCounters.active) AND class = ? AND owner = ?
+                """)
+            for (key, tally) in groups where tally.active > 0 {
+                groups[key]?.oldestActiveOpened = try Int64.fetchOne(oldest, arguments: [key.exceptionClass, key.owner]).map { UInt64(bitPattern: $0) }
+            }
+            let activeSince = try db.cachedStatement(sql: "SELECT coalesce(sum(n), 0) FROM queue_active_opened WHERE minute >= ?")
+            var recent: [Int] = []
+            for edge in QueueStatistics.ageBucketEdgesSeconds {
+                let since = Double(now) / 1e9 - edge
+                recent.append(try Int.fetchOne(activeSince, arguments: [Int64((since / 60).rounded(.up))]) ?? 0)
+            }
+            let total = groups.values.reduce(into: QueueGroupTally()) { $0.merge($1) }
+            var ages = zip(recent, [0] + recent).map { $0 - $1 }
+            ages.append(total.active - (recent.last ?? 0))
+            let approvals = groups.filter { $0.key.exceptionClass == "approval_required" }.values.reduce(into: QueueGroupTally()) { $0.merge($1) }
+            return QueueStatistics(
+                total: total.figures(now: now),
+                byClass: Dictionary(grouping: groups, by: \.key.exceptionClass).mapValues { Self.merged($0.map(\.value)).figures(now: now) },
+                byOwner: Dictionary(grouping: groups, by: \.key.owner).mapValues { Self.merged($0.map(\.value)).figures(now: now) },
+                approvalTurnaroundSeconds: DurationBuckets.median(approvals.resolutionBuckets),
+                settlingWorkflows: try Int.fetchOne(db, sql: "SELECT count(*) FROM workflow_settle") ?? 0,
+                reviewerSecondsPerResolved: total.reviewerCount > 0 ? total.reviewerSeconds / Double(total.reviewerCount) : nil,
+                activeAgeCounts: ages
+            )
         }
-        let active = items.filter { $0.status.isActive }
-        figures.oldestActiveAgeSeconds = active.map(\.opened).min().map { seconds(now, since: $0) }
-        figures.breached = active.filter { now > $0.due }.count
-        let resolved = items.filter { $0.status == .resolved }
-        if !resolved.isEmpty {
-            figures.resolvedWithinSLA = Double(resolved.filter { ($0.resolved ?? .max) <= $0.due }.count) / Double(resolved.count)
-        }
-        figures.medianTimeToFirstActionSeconds = median(items.compactMap { item in item.firstAction.map { seconds($0, since: item.opened) } })
-        figures.medianTimeToResolutionSeconds = median(resolved.compactMap { item in item.resolved.map { seconds($0, since: item.opened) } })
-        return figures
     }
 
-    static func seconds(_ later: UInt64, since earlier: UInt64) -> Double {
-        later > earlier ? Double(later - earlier) / 1e9 : 0
-    }
-
-    static func mean(_ values: [Double]) -> Double? {
-        values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
-    }
-
-    static func ageCounts(_ ages: [Double]) -> [Int] {
-        var counts = [Int](repeating: 0, count: QueueStatistics.ageBucketEdgesSeconds.count + 1)
-        for age in ages {
-            counts[QueueStatistics.ageBucketEdgesSeconds.firstIndex { age < $0 } ?? QueueStatistics.ageBucketEdgesSeconds.count] += 1
-        }
-        return counts
-    }
-
-    static func median(_ values: [Double]) -> Double? {
-        guard !values.isEmpty else { return nil }
-        let sorted = values.sorted()
-        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    static func merged(_ tallies: [QueueGroupTally]) -> QueueGroupTally {
+        tallies.reduce(into: QueueGroupTally()) { $0.merge($1) }
     }
 }

@@ -210,6 +210,9 @@ enum Schema {
                 );
                 """)
         }
+        migrator.registerMigration("v7: queue figures as counters kept by triggers") { db in
+            try db.execute(sql: QueueCounters.migration)
+        }
         return migrator
     }
 }

@@ -50,6 +50,7 @@ public final class TraceStore: Sendable {
         settleAfterNanos = detection.settleAfterNanos
         var configuration = Configuration()
         configuration.prepareDatabase { db in
+            db.add(function: QueueCounters.bucketFunction)
             // Acknowledged means durable: sync the WAL on every commit.
             try db.execute(sql: "PRAGMA synchronous = FULL")
             // The writer's indexes (spans, facts, workflow membership) are read back at random on

@@ -30,6 +30,11 @@ struct CausewayBench {
             try await PageBenchmark.run(databasePath: directory.appendingPathComponent("pages.db").path)
             return
         }
+        // --stats-only: /api/v1/stats and /metrics at --exceptions N open items (default 1,000,000).
+        if arguments.contains("--stats-only") {
+            try await StatsBenchmark.run(count: option("--exceptions", 1_000_000), databasePath: directory.appendingPathComponent("stats.db").path)
+            return
+        }
         // --loop-only: the loop's latencies alone, under half of --foundation SPANS_PER_S.
         if arguments.contains("--loop-only") {
             let bodies = (0..<requests).map { workload.batch($0).protobufExportRequest() }

@@ -1,0 +1,5 @@
+/// One (class, owner) group of the queue counters.
+struct QueueGroupKey: Hashable {
+    var exceptionClass: String
+    var owner: String
+}
