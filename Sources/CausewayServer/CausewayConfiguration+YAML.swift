@@ -20,8 +20,9 @@ extension CausewayConfiguration {
         let top = try YAMLSection(root, path: "")
         try top.onlyKeys(["storage", "listen", "ingest", "stitch", "detect", "owners", "auth", "notify"])
         if let storage = try top.section("storage") {
-            try storage.onlyKeys(["path"])
+            try storage.onlyKeys(["path", "retention"])
             if let path = try storage.string("path") { configuration.databasePath = path }
+            if let nanos = try storage.duration("retention") { configuration.retentionNanos = nanos }
         }
         if let listen = try top.section("listen") {
             try listen.onlyKeys(["otlp_grpc", "otlp_http", "api", "allowed_hosts"])

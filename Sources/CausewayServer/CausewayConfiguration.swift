@@ -8,6 +8,9 @@ import Web
 public struct CausewayConfiguration: Sendable, Equatable {
     /// Where the SQLite database lives. YAML `storage.path`; default `./causeway.db`.
     public var databasePath: String
+    /// How long a workflow is kept once nothing more arrives in it (unless an exception in it is
+    /// open or acknowledged). YAML `storage.retention`; default 30 days.
+    public var retentionNanos: UInt64
     /// OTLP/gRPC listener. YAML `listen.otlp_grpc`; default `127.0.0.1:4317`.
     public var otlpGRPC: ListenAddress
     /// OTLP/HTTP listener. YAML `listen.otlp_http`; default `127.0.0.1:4318`.
@@ -46,6 +49,7 @@ public struct CausewayConfiguration: Sendable, Equatable {
 
     public init(
         databasePath: String = "./causeway.db",
+        retentionNanos: UInt64 = 30 * 86_400 * 1_000_000_000,
         otlpGRPC: ListenAddress = ListenAddress(host: "127.0.0.1", port: 4317),
         otlpHTTP: ListenAddress = ListenAddress(host: "127.0.0.1", port: 4318),
         api: ListenAddress = ListenAddress(host: "127.0.0.1", port: 8319),
@@ -71,6 +75,7 @@ public struct CausewayConfiguration: Sendable, Equatable {
         self.detection = detection
         self.owners = owners
         self.databasePath = databasePath
+        self.retentionNanos = retentionNanos
         self.otlpGRPC = otlpGRPC
         self.otlpHTTP = otlpHTTP
         self.api = api

@@ -36,6 +36,7 @@ public final class CausewayServer: Sendable {
         writer = SpanWriter(store: store, maxQueuedSpans: configuration.maxQueuedSpans, clock: clock, logger: logger)
         let settleTimer = SettleTimer(store: store, clock: clock, logger: logger)
         let checkpointer = WALCheckpointer(store: store, clock: clock, logger: logger)
+        let sweeper = RetentionSweeper(store: store, clock: clock, retentionNanos: configuration.retentionNanos, logger: logger)
         let dispatcher = NotificationDispatcher(store: store, targets: configuration.notify, clock: clock, logger: logger)
         exportHandler = ExportHandler(
             sink: WriterSink(writer: writer, retryAfterSeconds: configuration.ingestLimits.retryAfterSeconds),
@@ -80,6 +81,7 @@ public final class CausewayServer: Sendable {
                 .init(service: settleTimer),
                 .init(service: dispatcher),
                 .init(service: checkpointer),
+                .init(service: sweeper),
                 .init(service: grpc),
                 .init(service: http),
                 .init(service: api),

@@ -56,7 +56,7 @@ public struct ExceptionRecord: Sendable, Equatable {
 
     /// Selects exception rows with the key that names their workflow, as `init(row:)` reads them.
     static let selection = """
-        SELECT exception.*, workflow.key_trace_id AS workflow_key
+        SELECT exception.*, coalesce(workflow.key_trace_id, exception.frozen_workflow_key) AS workflow_key
         FROM exception LEFT JOIN workflow ON workflow.id = exception.workflow_id
         """
 

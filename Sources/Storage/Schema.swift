@@ -213,6 +213,31 @@ enum Schema {
         migrator.registerMigration("v7: queue figures as counters kept by triggers") { db in
             try db.execute(sql: QueueCounters.migration)
         }
+        migrator.registerMigration("v8: retention: evidence frozen into exceptions, workflows by age") { db in
+            try db.execute(sql: """
+                CREATE TABLE evidence_span (                   -- a span of an exception's story, kept past retention
+                    exception_id TEXT NOT NULL,
+                    id INTEGER, trace_id BLOB NOT NULL, span_id BLOB NOT NULL, parent_span_id BLOB,
+                    name TEXT NOT NULL, kind INTEGER NOT NULL, start_time_unix_nano INTEGER NOT NULL,
+                    end_time_unix_nano INTEGER NOT NULL, status_code INTEGER NOT NULL, status_message TEXT NOT NULL,
+                    trace_state TEXT NOT NULL, flags INTEGER NOT NULL, attributes TEXT NOT NULL,
+                    dropped_attributes_count INTEGER NOT NULL, events TEXT NOT NULL, dropped_events_count INTEGER NOT NULL,
+                    dropped_links_count INTEGER NOT NULL, resource_id INTEGER NOT NULL, scope_id INTEGER NOT NULL,
+                    received_at_unix_nano INTEGER NOT NULL,
+                    receipt INTEGER NOT NULL DEFAULT 0,        -- one of the attempts its pattern counted
+                    PRIMARY KEY (exception_id, trace_id, span_id)
+                ) WITHOUT ROWID;
+                CREATE TABLE evidence_link (
+                    exception_id TEXT NOT NULL,
+                    id INTEGER, trace_id BLOB NOT NULL, span_id BLOB NOT NULL, link_index INTEGER NOT NULL,
+                    linked_trace_id BLOB NOT NULL, linked_span_id BLOB NOT NULL, trace_state TEXT NOT NULL,
+                    flags INTEGER NOT NULL, attributes TEXT NOT NULL, dropped_attributes_count INTEGER NOT NULL,
+                    PRIMARY KEY (exception_id, trace_id, span_id, link_index)
+                ) WITHOUT ROWID;
+                ALTER TABLE exception ADD COLUMN frozen_workflow_key BLOB;   -- its workflow's name, once aged out
+                CREATE INDEX workflow_by_last_received ON workflow (last_received_at_unix_nano);
+                """)
+        }
         return migrator
     }
 }

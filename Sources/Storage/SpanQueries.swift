@@ -5,24 +5,32 @@ import TraceModel
 
 /// The span reads shared by the store's query methods.
 enum SpanQueries {
-    static let columns = """
+    static let columns = columns(from: "span")
+
+    /// The span columns with their resource and scope, read from `table` (`span`, or
+    /// `evidence_span`, which has the same columns).
+    static func columns(from table: String) -> String {
+        """
         SELECT span.*, resource.attributes AS resource_attributes,
             resource.dropped_attributes_count AS resource_dropped_attributes_count,
             resource.schema_url AS resource_schema_url,
             scope.name AS scope_name, scope.version AS scope_version, scope.attributes AS scope_attributes,
             scope.dropped_attributes_count AS scope_dropped_attributes_count, scope.schema_url AS scope_schema_url
-        FROM span
+        FROM \(table) AS span
         JOIN resource ON resource.id = span.resource_id
         JOIN scope ON scope.id = span.scope_id
         """
+    }
 
     /// Spans matching `condition` (over `span`) with their links (`linksWhere` over `span_link`),
     /// ordered by start time. Both conditions take `arguments`.
-    static func spans(_ db: Database, where condition: String, linksWhere: String, arguments: StatementArguments) throws -> [StoredSpan] {
-        let statement = try db.makeStatement(sql: columns + " WHERE \(condition) ORDER BY span.start_time_unix_nano, span.id")
+    /// `table` and `linkTable` may name the evidence tables, which have the same columns.
+    static func spans(_ db: Database, table: String = "span", linkTable: String = "span_link", where condition: String, linksWhere: String,
+                      arguments: StatementArguments) throws -> [StoredSpan] {
+        let statement = try db.makeStatement(sql: columns(from: table) + " WHERE \(condition) ORDER BY span.start_time_unix_nano, span.id")
         let positions = try StoredSpanColumns(statement.columnNames)
         let rows = try Row.fetchAll(statement, arguments: arguments)
-        let links = try Row.fetchAll(db, sql: "SELECT * FROM span_link WHERE \(linksWhere) ORDER BY trace_id, span_id, link_index", arguments: arguments)
+        let links = try Row.fetchAll(db, sql: "SELECT * FROM \(linkTable) WHERE \(linksWhere) ORDER BY trace_id, span_id, link_index", arguments: arguments)
         var linksBySpan: [SpanReference: [SpanLink]] = [:]
         for row in links {
             guard let traceID = TraceID(data: row["trace_id"]), let spanID = SpanID(data: row["span_id"]) else { continue }
@@ -46,5 +54,11 @@ enum SpanQueries {
             SELECT * FROM span_link WHERE trace_id = ? AND span_id = ? ORDER BY link_index
             """), arguments: arguments).map { try SpanLink(row: $0) }
         return stored
+    }
+
+    /// The spans frozen into an exception when its workflow aged out, with their links.
+    static func evidence(_ db: Database, exception id: String) throws -> [StoredSpan] {
+        try spans(db, table: "evidence_span", linkTable: "evidence_link", where: "span.exception_id = ?", linksWhere: "exception_id = ?",
+                  arguments: [id])
     }
 }

@@ -84,15 +84,29 @@ extension TraceStore {
                 ExceptionHistoryEntry(atUnixNano: UInt64(bitPattern: row["at_unix_nano"]), actor: row["actor"], action: row["action"],
                                       note: row["note"], owner: row["owner"])
             }
-            let lookup = SQLiteSpanLookup(db: db)
+            // Aged out (TraceStore+Retention): the story frozen into it; otherwise the live spans.
+            let evidence = try SpanQueries.evidence(db, exception: id)
+            let lookup: any SpanLookup
+            var references: [SpanReference]
+            let spansOfTrace: (TraceID) throws -> [StoredSpan]
+            if evidence.isEmpty {
+                lookup = SQLiteSpanLookup(db: db)
+                references = try Self.countedAttempts(record, db)
+                spansOfTrace = { trace in
+                    try SpanQueries.spans(db, where: "span.trace_id = ?", linksWhere: "span_link.trace_id = ?", arguments: [Data(trace.bytes)])
+                }
+            } else {
+                lookup = WorkflowGraph(nodes: evidence.map(\.causalNode))
+                references = try Row.fetchAll(db, sql: "SELECT trace_id, span_id FROM evidence_span WHERE exception_id = ? AND receipt = 1",
+                                              arguments: [id]).compactMap { row in
+                    guard let trace = TraceID(data: row["trace_id"]), let span = SpanID(data: row["span_id"]) else { return nil }
+                    return SpanReference(traceID: trace, spanID: span)
+                }
+                let byTrace = Dictionary(grouping: evidence, by: \.span.traceID)
+                spansOfTrace = { byTrace[$0] ?? [] }
+            }
             let path = try CausalPath.to(record.trigger, in: lookup)
             // Receipts: the attempts the pattern counted, then the tool calls on the path.
-            var references: [SpanReference] = []
-            if let separator = record.dedupeKey.firstIndex(of: "\u{1F}") {
-                let detector = String(record.dedupeKey[..<separator])
-                let key = String(record.dedupeKey[record.dedupeKey.index(after: separator)...])
-                references += try FactQueries.facts(db, workflow: record.workflowID, detector: detector, key: key).map(\.reference)
-            }
             references += path?.hops.map(\.reference) ?? []
             var seen: Set<SpanReference> = []
             var receipts: [ToolReceipt] = []
@@ -103,21 +117,19 @@ extension TraceStore {
                                             errorType: failure?.type, startTimeUnixNano: node.span.startTimeUnixNano))
             }
             receipts.sort { ($0.startTimeUnixNano, $0.reference) < ($1.startTimeUnixNano, $1.reference) }
-            try Self.nameCalls(&receipts, db)
+            try Self.nameCalls(&receipts, spansOfTrace: spansOfTrace)
             return ExceptionDetail(record: record, history: history, causalPath: path, toolReceipts: receipts)
         }
     }
 
     /// Names the calls whose spans carry no call id from the model's requests in their trace
     /// (`ToolCallRequest`), sorted by start time.
-    static func nameCalls(_ receipts: inout [ToolReceipt], _ db: Database) throws {
+    static func nameCalls(_ receipts: inout [ToolReceipt], spansOfTrace: (TraceID) throws -> [StoredSpan]) throws {
         var requestsByTrace: [TraceID: [ToolCallRequest]] = [:]
         for index in receipts.indices where receipts[index].callID == nil {
             let trace = receipts[index].reference.traceID
             if requestsByTrace[trace] == nil {
-                requestsByTrace[trace] = try SpanQueries.spans(db, where: "span.trace_id = ?", linksWhere: "span_link.trace_id = ?",
-                                                               arguments: [Data(trace.bytes)])
-                    .flatMap { ToolCallRequest.requests(in: $0.span) }
+                requestsByTrace[trace] = try spansOfTrace(trace).flatMap { ToolCallRequest.requests(in: $0.span) }
             }
             let call = ToolCall(name: receipts[index].tool, callID: nil, arguments: receipts[index].arguments, state: .ran)
             receipts[index].callID = ToolCallRequest.callID(of: call, startingAt: receipts[index].startTimeUnixNano,
@@ -192,4 +204,5 @@ public struct ExceptionCursor: Sendable, Equatable {
     }
 
     public var text: String { "\(sortKey)_\(id)" }
+
 }

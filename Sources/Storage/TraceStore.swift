@@ -63,6 +63,12 @@ public final class TraceStore: Sendable {
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
+            try pool.writeWithoutTransaction { db in
+                // Retention frees pages as it goes; only a new file can take this (before its first table).
+                if try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") == 0 {
+                    try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
+                }
+            }
             try Schema.migrator.migrate(pool)
             var checkpointing = Configuration()
             checkpointing.prepareDatabase { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
@@ -268,6 +274,12 @@ public final class TraceStore: Sendable {
     }
 
     /// After a transaction ends: wakes the queue's waiters if it changed the queue.
+    /// Forgets what the writer's caches know of workflows (some were deleted by retention).
+    func forgetCachedWorkflows() {
+        membership.clear()
+        detectionCache.clear()
+    }
+
     private func publishQueueChange() {
         if queueChanged.exchange(false, ordering: .acquiringAndReleasing) { queueChanges.bump() }
     }

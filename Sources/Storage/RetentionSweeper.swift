@@ -1,0 +1,53 @@
+import Logging
+import ServiceLifecycle
+
+/// Ages out old workflows (DESIGN.md §10): every `min(retention / 10, 1 min)` on the injected
+/// clock, small batches (one short write transaction each, so ingest is never stalled) until
+/// none is left, then free pages are given back a few at a time.
+public struct RetentionSweeper: Service {
+    let store: TraceStore
+    let clock: any WallClock
+    let retentionNanos: UInt64
+    let logger: Logger
+
+    public init(store: TraceStore, clock: any WallClock, retentionNanos: UInt64, logger: Logger) {
+        self.store = store
+        self.clock = clock
+        self.retentionNanos = retentionNanos
+        self.logger = logger
+    }
+
+    var intervalNanos: UInt64 { min(retentionNanos / 10, 60_000_000_000) }
+
+    public func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await clock.sleep(until: clock.now() &+ intervalNanos)
+                do {
+                    try await sweep()
+                } catch is CancellationError {
+                    return
+                } catch {
+                    logger.warning("a retention sweep failed", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    /// One sweep: every workflow past the retention, batch by batch.
+    func sweep() async throws {
+        let cutoff = clock.now() &- retentionNanos
+        var total = TraceStore.Swept()
+        while true {
+            let swept = try await store.sweepExpired(receivedBefore: cutoff)
+            total.workflows += swept.workflows
+            total.spans += swept.spans
+            if swept.workflows == 0 || Task.isCancelled { break }
+            await Task.yield()
+        }
+        if total.workflows > 0 {
+            try await store.vacuumIncrementally()
+            logger.info("aged out old workflows", metadata: ["workflows": "\(total.workflows)", "spans": "\(total.spans)"])
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import Correlation
+import Foundation
+import GRDB
+import TraceModel
+
+/// Retention (DESIGN.md §10). A workflow ages out whole once nothing has been received in it for
+/// the retention period and it has no open or acknowledged exception, so a causal path is never
+/// cut in half. Before its spans go, each exception it holds gets its story frozen in: the spans
+/// of every trace its causal path or receipts touch (`evidence_span`, `evidence_link`), so an old
+/// item still shows its path, receipts and evidence.
+extension TraceStore {
+    /// Workflows aged out and spans deleted by one sweep batch.
+    public struct Swept: Sendable, Equatable {
+        public var workflows = 0
+        public var spans = 0
+    }
+
+    /// Deletes up to `limit` workflows last received into before `cutoff` (and not held by an
+    /// active exception), in one write transaction.
+    public func sweepExpired(receivedBefore cutoff: UInt64, limit: Int = 20) async throws -> Swept {
+        let swept = try await write { db -> Swept in
+            let expired = try Row.fetchAll(db, sql: """
+                SELECT id, key_trace_id FROM workflow INDEXED BY workflow_by_last_received
+                WHERE last_received_at_unix_nano < ?
+                  AND NOT EXISTS (SELECT 1 FROM exception WHERE exception.workflow_id = workflow.id AND status IN \(QueueCounters.active))
+                ORDER BY last_received_at_unix_nano LIMIT ?
+                """, arguments: [Int64(bitPattern: cutoff), limit])
+            var swept = Swept()
+            for row in expired {
+                let workflow: Int64 = row["id"]
+                let key: Data = row["key_trace_id"]
+                for exception in try Row.fetchAll(db, sql: ExceptionRecord.selection + " WHERE exception.workflow_id = ?", arguments: [workflow]) {
+                    try Self.freezeEvidence(of: try ExceptionRecord(row: exception), workflowKey: key, db)
+                }
+                let traces = try Data.fetchAll(db, sql: "SELECT trace_id FROM workflow_trace WHERE workflow_id = ?", arguments: [workflow])
+                for trace in traces {
+                    try db.execute(sql: "DELETE FROM span_link WHERE trace_id = ?", arguments: [trace])
+                    try db.execute(sql: "DELETE FROM span WHERE trace_id = ?", arguments: [trace])
+                    swept.spans += db.changesCount
+                    try db.execute(sql: "DELETE FROM detection_fact WHERE trace_id = ?", arguments: [trace])
+                    try db.execute(sql: "DELETE FROM failed_child WHERE trace_id = ?", arguments: [trace])
+                    try db.execute(sql: "DELETE FROM correlation_value WHERE trace_id = ?", arguments: [trace])
+                }
+                for table in ["workflow_trace", "fact_count", "workflow_settle", "reviewer_approval"] {
+                    try db.execute(sql: "DELETE FROM \(table) WHERE workflow_id = ?", arguments: [workflow])
+                }
+                try db.execute(sql: "DELETE FROM workflow WHERE id = ?", arguments: [workflow])
+                swept.workflows += 1
+            }
+            return swept
+        }
+        if swept.workflows > 0 { forgetCachedWorkflows() }
+        return swept
+    }
+
+    /// Copies the spans of every trace an exception's causal path or receipts touch into the
+    /// evidence tables, marking the spans its pattern counted (its receipts' attempts).
+    static func freezeEvidence(of record: ExceptionRecord, workflowKey: Data, _ db: Database) throws {
+        let attempts = try countedAttempts(record, db)
+        let path = try CausalPath.to(record.trigger, in: SQLiteSpanLookup(db: db))
+        var traces = Set(attempts.map(\.traceID) + (path?.hops.map(\.reference.traceID) ?? []))
+        traces.insert(record.trigger.traceID)
+        for trace in traces {
+            try db.execute(sql: "INSERT OR IGNORE INTO evidence_span SELECT ?, span.*, 0 FROM span WHERE trace_id = ?",
+                           arguments: [record.id, Data(trace.bytes)])
+            try db.execute(sql: "INSERT OR IGNORE INTO evidence_link SELECT ?, span_link.* FROM span_link WHERE trace_id = ?",
+                           arguments: [record.id, Data(trace.bytes)])
+        }
+        for attempt in attempts {
+            try db.execute(sql: "UPDATE evidence_span SET receipt = 1 WHERE exception_id = ? AND trace_id = ? AND span_id = ?",
+                           arguments: [record.id, Data(attempt.traceID.bytes), Data(attempt.spanID.bytes)])
+        }
+        try db.execute(sql: "UPDATE exception SET frozen_workflow_key = ? WHERE id = ?", arguments: [workflowKey, record.id])
+    }
+
+    /// The spans the exception's pattern counted (its facts), for its receipts.
+    static func countedAttempts(_ record: ExceptionRecord, _ db: Database) throws -> [SpanReference] {
+        guard let separator = record.dedupeKey.firstIndex(of: "\u{1F}") else { return [] }
+        let detector = String(record.dedupeKey[..<separator])
+        let key = String(record.dedupeKey[record.dedupeKey.index(after: separator)...])
+        return try FactQueries.facts(db, workflow: record.workflowID, detector: detector, key: key).map(\.reference)
+    }
+
+    /// Gives free pages back to the file system, a few at a time (`auto_vacuum = INCREMENTAL`).
+    public func vacuumIncrementally(pages: Int = 4096) async throws {
+        try await write { db in try db.execute(sql: "PRAGMA incremental_vacuum(\(pages))") }
+    }
+}

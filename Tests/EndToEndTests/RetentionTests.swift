@@ -1,0 +1,73 @@
+import CausewayServer
+import Detection
+import Foundation
+import Testing
+import TestSupport
+import TraceModel
+
+/// DESIGN.md §10 on the test clock: old workflows age out whole, workflows with an open item are
+/// kept, and a resolved item still shows its causal path and receipts after its spans are gone.
+@Suite("Retention, end to end")
+struct RetentionTests {
+    static let start: UInt64 = 1_800_000_000_000_000_000
+
+    static func configure(_ configuration: inout CausewayConfiguration) {
+        DecisionLoopTests.configure(&configuration)
+        configuration.retentionNanos = 3600 * 1_000_000_000
+    }
+
+    /// A refund that ran without approval (one approval_required) in trace `trace`.
+    static func refundWorkflow(_ trace: TraceID) -> TraceBatch {
+        .stub(service: "refund-agent", spans: [
+            Span.stub(trace: trace, span: .stub(1), name: "invoke_agent refunds", start: start),
+            Span.stub(trace: trace, span: .stub(2), parent: .stub(1), name: "execute_tool payments.issue_refund", kind: .client, start: start + 1_000_000,
+                      attributes: [Attribute("gen_ai.operation.name", .string("execute_tool")), Attribute("gen_ai.tool.name", .string("payments.issue_refund")),
+                                   Attribute("gen_ai.tool.call.id", .string("call_\(trace.low)"))]),
+        ])
+    }
+
+    @Test("after the retention: a quiet workflow is gone (404), one with an open item is kept whole, a resolved item keeps its story")
+    func agesOut() async throws {
+        let clock = TestClock(now: Self.start)
+        try await TestServer.with(configure: Self.configure, clock: clock) { server in
+            let resolvedTrace = TraceID.stub(0xE1), openTrace = TraceID.stub(0xE2), quietTrace = TraceID.stub(0xE3)
+            try await HTTP.export(server.otlpHTTP, Self.refundWorkflow(resolvedTrace))
+            try await HTTP.export(server.otlpHTTP, Self.refundWorkflow(openTrace))
+            try await HTTP.export(server.otlpHTTP, .stub(service: "quiet", spans: [Span.stub(trace: quietTrace, span: .stub(1), start: Self.start)]))
+            let items = try await HTTP.exceptions(server.api)
+            let resolved = try #require(items.first { $0["trace_id"] as? String == resolvedTrace.hex }?["id"] as? String)
+            let open = try #require(items.first { $0["trace_id"] as? String == openTrace.hex }?["id"] as? String)
+            let request = ["action": "resolve", "note": "refund checked"]
+            #expect(try await HTTP.send(server.api + "/api/v1/exceptions/\(resolved)/actions", method: .POST,
+                                        headers: [("Content-Type", "application/json")], body: Array(try JSONSerialization.data(withJSONObject: request))).status == 200)
+            let before = try await HTTP.getJSON(server.api + "/api/v1/exceptions/\(resolved)")
+
+            clock.advance(bySeconds: 3600 + 61)
+            var gone = false
+            for _ in 0..<200 {
+                if try await HTTP.trace(server, quietTrace.hex).status == 404, try await HTTP.trace(server, resolvedTrace.hex).status == 404 {
+                    gone = true
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(25))
+            }
+            #expect(gone, "the quiet workflow and the resolved item's workflow aged out")
+            #expect(try await HTTP.trace(server, openTrace.hex).status == 200, "a workflow with an open item is kept")
+            let kept = try await HTTP.getJSON(server.api + "/api/v1/traces/\(openTrace.hex)")
+            #expect((kept["spans"] as? [Any])?.count == 2)
+
+            let after = try await HTTP.getJSON(server.api + "/api/v1/exceptions/\(resolved)")
+            func hops(_ item: [String: Any]) -> [String] {
+                ((item["causal_path"] as? [[String: Any]]) ?? []).compactMap { $0["span_id"] as? String }
+            }
+            func receipts(_ item: [String: Any]) -> [String] {
+                ((item["tool_receipts"] as? [[String: Any]]) ?? []).compactMap { "\($0["tool"] ?? "")/\($0["call_id"] ?? "")" }
+            }
+            #expect(!hops(before).isEmpty)
+            #expect(hops(after) == hops(before), "the causal path survives its spans")
+            #expect(receipts(after) == receipts(before))
+            #expect(after["workflow_id"] as? String == before["workflow_id"] as? String)
+            #expect(try await HTTP.getJSON(server.api + "/api/v1/exceptions/\(open)")["status"] as? String == "open")
+        }
+    }
+}
