@@ -45,6 +45,8 @@ public struct SettleTimer: Service {
                         logger.info("settled workflows opened exceptions", metadata: ["exceptions": "\(result.opened.joined(separator: ","))"])
                     }
                     if let due = result.nextDue { next = min(next, max(due, now &+ 1)) }
+                } catch is CancellationError {
+                    return
                 } catch {
                     logger.error("settle pass failed", metadata: ["error": "\(error)"])
                 }
@@ -54,6 +56,8 @@ public struct SettleTimer: Service {
                         logger.info("exceptions breached their SLA", metadata: ["exceptions": "\(result.breached.joined(separator: ","))"])
                     }
                     if let due = result.nextDue { next = min(next, max(due, now &+ 1)) }
+                } catch is CancellationError {
+                    return
                 } catch {
                     logger.error("SLA breach pass failed", metadata: ["error": "\(error)"])
                 }

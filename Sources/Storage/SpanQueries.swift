@@ -8,10 +8,14 @@ enum SpanQueries {
     static let columns = columns(from: "span")
 
     /// The span columns with their resource and scope, read from `table` (`span`, or
-    /// `evidence_span`, which has the same columns).
+    /// `evidence_span`, which has the same columns). Free text comes a second time as bytes:
+    /// SQLite hands TEXT over as a C string, cut at the first NUL, and span data may hold one.
     static func columns(from table: String) -> String {
         """
         SELECT span.*, resource.attributes AS resource_attributes,
+            CAST(span.name AS BLOB) AS name_bytes, CAST(span.status_message AS BLOB) AS status_message_bytes,
+            CAST(span.trace_state AS BLOB) AS trace_state_bytes,
+            CAST(scope.name AS BLOB) AS scope_name_bytes, CAST(scope.version AS BLOB) AS scope_version_bytes,
             resource.dropped_attributes_count AS resource_dropped_attributes_count,
             resource.schema_url AS resource_schema_url,
             scope.name AS scope_name, scope.version AS scope_version, scope.attributes AS scope_attributes,

@@ -9,6 +9,8 @@ struct StoredSpanColumns {
     let attributes, droppedAttributes, events, droppedEvents, droppedLinks, statusCode, statusMessage: Int
     let resourceAttributes, resourceDroppedAttributes, resourceSchemaURL: Int
     let scopeName, scopeVersion, scopeAttributes, scopeDroppedAttributes, scopeSchemaURL, receivedAt: Int
+    /// The free-text columns as bytes (NUL-safe), where the query has them.
+    let nameBytes, statusMessageBytes, traceStateBytes, scopeNameBytes, scopeVersionBytes: Int?
 
     init(_ names: [String]) throws {
         func index(_ name: String) throws -> Int {
@@ -40,6 +42,11 @@ struct StoredSpanColumns {
         scopeDroppedAttributes = try index("scope_dropped_attributes_count")
         scopeSchemaURL = try index("scope_schema_url")
         receivedAt = try index("received_at_unix_nano")
+        nameBytes = names.firstIndex(of: "name_bytes")
+        statusMessageBytes = names.firstIndex(of: "status_message_bytes")
+        traceStateBytes = names.firstIndex(of: "trace_state_bytes")
+        scopeNameBytes = names.firstIndex(of: "scope_name_bytes")
+        scopeVersionBytes = names.firstIndex(of: "scope_version_bytes")
     }
 }
 
@@ -58,9 +65,9 @@ extension StoredSpan {
             traceID: traceID,
             spanID: spanID,
             parentSpanID: SpanID(data: row[c.parentSpanID]),
-            traceState: row[c.traceState],
+            traceState: Self.text(row, c.traceStateBytes, or: c.traceState),
             flags: UInt32(truncatingIfNeeded: row[c.flags] as Int64),
-            name: row[c.name],
+            name: Self.text(row, c.nameBytes, or: c.name),
             kind: SpanKind(rawValue: row[c.kind]) ?? .unspecified,
             startTimeUnixNano: UInt64(bitPattern: row[c.start]),
             endTimeUnixNano: UInt64(bitPattern: row[c.end]),
@@ -69,7 +76,7 @@ extension StoredSpan {
             events: try SpanEvent.list(fromJSONText: row[c.events]),
             droppedEventsCount: UInt32(truncatingIfNeeded: row[c.droppedEvents] as Int64),
             droppedLinksCount: UInt32(truncatingIfNeeded: row[c.droppedLinks] as Int64),
-            status: SpanStatus(code: SpanStatus.Code(rawValue: row[c.statusCode]) ?? .unset, message: row[c.statusMessage])
+            status: SpanStatus(code: SpanStatus.Code(rawValue: row[c.statusCode]) ?? .unset, message: Self.text(row, c.statusMessageBytes, or: c.statusMessage))
         )
         self.init(
             span: span,
@@ -79,14 +86,21 @@ extension StoredSpan {
                 schemaURL: row[c.resourceSchemaURL]
             ),
             scope: InstrumentationScope(
-                name: row[c.scopeName],
-                version: row[c.scopeVersion],
+                name: Self.text(row, c.scopeNameBytes, or: c.scopeName),
+                version: Self.text(row, c.scopeVersionBytes, or: c.scopeVersion),
                 attributes: try Attribute.list(fromJSONText: row[c.scopeAttributes]),
                 droppedAttributesCount: UInt32(truncatingIfNeeded: row[c.scopeDroppedAttributes] as Int64),
                 schemaURL: row[c.scopeSchemaURL]
             ),
             receivedAtUnixNano: UInt64(bitPattern: row[c.receivedAt])
         )
+    }
+
+    /// Text read from its bytes column when there is one (whole, NUL included), else as text.
+    static func text(_ row: Row, _ bytes: Int?, or column: Int) -> String {
+        guard let bytes else { return row[column] }
+        let data: Data? = row[bytes]
+        return String(decoding: data ?? Data(), as: UTF8.self)
     }
 }
 

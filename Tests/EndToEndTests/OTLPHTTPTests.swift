@@ -162,6 +162,21 @@ struct OTLPHTTPTests {
         }
     }
 
+    @Test("strings round-trip whole, a NUL inside included (name, status message, attribute, scope)")
+    func nulInside() async throws {
+        try await TestServer.with { server async throws in
+            let trace = TraceID.stub(0x4E55)
+            let span = Span.stub(trace: trace, span: .stub(1), name: "before\u{0}after", attributes: [Attribute("note", .string("v\u{0}w"))],
+                                 status: SpanStatus(code: .error, message: "bad\u{0}worse"))
+            try await HTTP.export(server.otlpHTTP, .stub(service: "nul", spans: [span]))
+            let workflow = try await HTTP.getJSON(server.api + "/api/v1/traces/\(trace.hex)")
+            let stored = try #require((workflow["spans"] as? [[String: Any]])?.first)
+            #expect(stored["name"] as? String == "before\u{0}after")
+            #expect(stored["status_message"] as? String == "bad\u{0}worse")
+            #expect((stored["attributes"] as? [String: Any])?["note"] as? String == "v\u{0}w")
+        }
+    }
+
     @Test("healthz answers")
     func health() async throws {
         try await TestServer.with { server async throws in
