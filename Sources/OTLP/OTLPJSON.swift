@@ -6,13 +6,14 @@ public enum OTLPJSON {
     /// Decodes an `ExportTraceServiceRequest` in OTLP JSON.
     public static func decodeExportRequest(_ bytes: some Collection<UInt8>) throws(OTLPDecodingError) -> DecodedExport {
         let document: JSONValue
+        var repaired = 0
         do {
-            document = try JSONValue.parse(bytes, maxDepth: 4 * Attribute.maxNestingDepth + 16)
+            document = try JSONValue.parse(bytes, maxDepth: 4 * Attribute.maxNestingDepth + 16, repairedStrings: &repaired)
         } catch {
             throw OTLPDecodingError(error.description)
         }
         do {
-            var result = DecodedExport()
+            var result = DecodedExport(repairedStrings: repaired)
             let request = try JSONObjectReader(document, path: "request")
             var groups: [ResourceGroup] = []
             for (index, element) in try request.array("resourceSpans").enumerated() {

@@ -10,11 +10,20 @@ public indirect enum JSONValue: Hashable, Sendable {
 
     /// Parses one JSON document. Nesting past `maxDepth` is an error, not a crash.
     public static func parse(_ bytes: some Collection<UInt8>, maxDepth: Int = 128) throws(JSONSyntaxError) -> JSONValue {
+        var repaired = 0
+        return try parse(bytes, maxDepth: maxDepth, repairedStrings: &repaired)
+    }
+
+    /// Parses one JSON document, counting in `repairedStrings` the strings that were not valid
+    /// UTF-8 (or held a lone surrogate escape) and were kept with U+FFFD replacements.
+    public static func parse(_ bytes: some Collection<UInt8>, maxDepth: Int, repairedStrings: inout Int) throws(JSONSyntaxError) -> JSONValue {
         let array = Array(bytes)
-        return try array.withUnsafeBufferPointer { buffer throws(JSONSyntaxError) in
+        let (value, repaired) = try array.withUnsafeBufferPointer { buffer throws(JSONSyntaxError) in
             var parser = JSONParser(input: buffer, maxDepth: maxDepth)
-            return try parser.parseDocument()
+            return (try parser.parseDocument(), parser.repairedStrings)
         }
+        repairedStrings += repaired
+        return value
     }
 }
 
@@ -31,6 +40,9 @@ struct JSONParser {
     let maxDepth: Int
     var position = 0
     var depth = 0
+    /// Strings kept with U+FFFD in place of invalid UTF-8 or a lone surrogate.
+    var repairedStrings = 0
+    private var repairedThisString = false
 
     init(input: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.input = input
@@ -155,11 +167,17 @@ struct JSONParser {
         position += 1
         var bytes: [UInt8] = []
         var start = position
+        repairedThisString = false
         while position < input.count {
             let byte = input[position]
             if byte == UInt8(ascii: "\"") {
                 bytes.append(contentsOf: UnsafeBufferPointer(rebasing: input[start..<position]))
                 position += 1
+                if let valid = String(validating: bytes, as: UTF8.self) {
+                    if repairedThisString { repairedStrings += 1 }
+                    return valid
+                }
+                repairedStrings += 1
                 return String(decoding: bytes, as: UTF8.self)
             }
             if byte == UInt8(ascii: "\\") {
@@ -201,6 +219,7 @@ struct JSONParser {
                 }
             }
             let character = Unicode.Scalar(scalar) ?? "\u{FFFD}"
+            if Unicode.Scalar(scalar) == nil { repairedThisString = true }
             bytes.append(contentsOf: String(character).utf8)
         default:
             throw error("invalid escape")

@@ -43,6 +43,24 @@ struct JSONDecodingTests {
         #expect(decoded.batch.resourceGroups.first?.resource.serviceName == "svc")
     }
 
+    @Test("invalid UTF-8 and lone surrogates are repaired, counted and reported, like protobuf; a NUL escape stays whole")
+    func repairsReported() throws {
+        func body(_ name: [UInt8]) -> [UInt8] {
+            Array(#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","name":""#.utf8)
+                + name + Array(#""}]}]}]}"#.utf8)
+        }
+        let clean = try OTLPJSON.decodeExportRequest(body(Array("a\\u0000b".utf8)))
+        #expect(clean.repairedStrings == 0)
+        #expect(clean.batch.spans.first?.name == "a\u{0}b")
+        let invalid = try OTLPJSON.decodeExportRequest(body([0x62, 0xFF, 0x64]))
+        #expect(invalid.batch.spans.first?.name == "b\u{FFFD}d")
+        #expect(invalid.repairedStrings == 1)
+        #expect(invalid.response.errorMessage.contains("not valid UTF-8"))
+        let surrogate = try OTLPJSON.decodeExportRequest(body(Array("x\\ud800y".utf8)))
+        #expect(surrogate.batch.spans.first?.name == "x\u{FFFD}y")
+        #expect(surrogate.repairedStrings == 1)
+    }
+
     @Test("malformed JSON is refused with a message saying where", arguments: [
         ("{\"resourceSpans\": [", "invalid JSON"),
         ("[]", "request must be a JSON object"),
