@@ -33,7 +33,10 @@ extension CausewayConfiguration {
         }
         if let ingest = try top.section("ingest") {
             try ingest.onlyKeys(["max_body_bytes", "max_concurrent_exports", "max_queued_spans", "max_inflight_bytes",
-                                 "grpc_max_concurrent_streams", "idle_timeout", "header_timeout", "min_body_rate", "max_connections"])
+                                 "grpc_max_concurrent_streams", "idle_timeout", "header_timeout", "min_body_rate", "max_connections",
+                                 "max_attribute_value_bytes", "max_spans_per_trace"])
+            if let value = try ingest.positiveInt("max_attribute_value_bytes") { configuration.ingestLimits.maxAttributeValueBytes = value }
+            if let value = try ingest.positiveInt("max_spans_per_trace") { configuration.ingestLimits.maxSpansPerTrace = value }
             if let value = try ingest.positiveInt("max_body_bytes") { configuration.ingestLimits.maxBodyBytes = value }
             if let value = try ingest.positiveInt("max_concurrent_exports") { configuration.ingestLimits.maxConcurrentExports = value }
             if let value = try ingest.positiveInt("max_queued_spans") { configuration.maxQueuedSpans = value }

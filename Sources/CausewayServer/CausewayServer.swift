@@ -70,6 +70,8 @@ public final class CausewayServer: Sendable {
                 figures.unauthenticated = ingest.unauthenticated
                 figures.refusedOverBudget = ingest.overBudget
                 figures.inflightBytes = exportHandler.budget.inUse
+                figures.attributeValuesTruncated = ingest.attributeValuesTruncated
+                figures.spansOverTraceCap = ingest.spansOverTraceCap
                 return figures
             },
             logger: logger

@@ -23,6 +23,10 @@ public final class ExportHandler: Sendable {
         public var unauthenticated = 0
         /// Requests refused because the in-flight byte budget was full.
         public var overBudget = 0
+        /// Attribute values stored cut to `maxAttributeValueBytes`.
+        public var attributeValuesTruncated = 0
+        /// Spans refused because their trace passed `maxSpansPerTrace`.
+        public var spansOverTraceCap = 0
     }
 
     let sink: any SpanSink
@@ -30,6 +34,7 @@ public final class ExportHandler: Sendable {
     /// Bytes held by every request in flight, over both protocols.
     public let budget: IngestBudget
     let tokens: [IngestToken]
+    private let traceSpans: TraceSpanCounts
     let logger: Logger
     private let inFlight = Atomic<Int>(0)
     private let counters = Mutex(Counters())
@@ -39,6 +44,7 @@ public final class ExportHandler: Sendable {
         self.limits = limits
         self.tokens = tokens
         self.budget = IngestBudget(limit: limits.maxInflightBytes)
+        self.traceSpans = TraceSpanCounts(limit: limits.maxSpansPerTrace)
         self.logger = logger
     }
 
@@ -133,22 +139,30 @@ public final class ExportHandler: Sendable {
         return decoded
     }
 
+    /// Caps the batch (attribute values cut, traces over their span cap refused), then hands it
+    /// to the sink; returns once its spans are committed.
     private func store(_ decoded: DecodedExport) async throws(IngestError) -> ExportResponse {
+        var decoded = decoded
+        decoded.truncatedValues = decoded.batch.truncateAttributeValues(maxBytes: limits.maxAttributeValueBytes)
+        let running = inFlight.wrappingAdd(1, ordering: .relaxed).newValue
+        defer { inFlight.wrappingSubtract(1, ordering: .relaxed) }
+        if decoded.batch.spanCount > 0, running > limits.maxConcurrentExports {
+            throw refuse(.overloaded(retryAfterSeconds: limits.retryAfterSeconds))
+        }
+        let perTrace = decoded.batch.spansPerTrace
+        let overCap = traceSpans.admit(perTrace)
+        var spansOverCap = 0
+        for trace in overCap.sorted() {
+            spansOverCap += perTrace[trace] ?? 0
+            decoded.reject(spans: perTrace[trace] ?? 0, reason: "trace \(trace.hex) is over the \(limits.maxSpansPerTrace)-span cap")
+        }
+        decoded.batch.removeSpans(inTraces: overCap)
         if decoded.batch.spanCount > 0 {
-            let running = inFlight.wrappingAdd(1, ordering: .relaxed).newValue
-            defer { inFlight.wrappingSubtract(1, ordering: .relaxed) }
-            guard running <= limits.maxConcurrentExports else {
-                throw refuse(.overloaded(retryAfterSeconds: limits.retryAfterSeconds))
-            }
             do {
                 try await sink.accept(decoded.batch)
-            } catch SpanSinkError.overloaded(let seconds) {
-                throw refuse(.overloaded(retryAfterSeconds: seconds))
-            } catch SpanSinkError.unavailable(let reason) {
-                throw refuse(.unavailable(reason))
             } catch {
-                logger.error("spans could not be stored", metadata: ["error": "\(error)"])
-                throw refuse(.unavailable("spans could not be stored; retry later"))
+                traceSpans.giveBack(perTrace, except: overCap)
+                throw refusal(for: error)
             }
         }
         counters.withLock {
@@ -156,8 +170,23 @@ public final class ExportHandler: Sendable {
             $0.spansAccepted += decoded.batch.spanCount
             $0.spansRejected += decoded.rejectedSpans
             $0.stringsRepaired += decoded.repairedStrings
+            $0.attributeValuesTruncated += decoded.truncatedValues
+            $0.spansOverTraceCap += spansOverCap
         }
         return decoded.response
+    }
+
+    /// What a sink's failure means to the exporter.
+    private func refusal(for error: any Error) -> IngestError {
+        switch error {
+        case SpanSinkError.overloaded(let seconds):
+            return refuse(.overloaded(retryAfterSeconds: seconds))
+        case SpanSinkError.unavailable(let reason):
+            return refuse(.unavailable(reason))
+        default:
+            logger.error("spans could not be stored", metadata: ["error": "\(error)"])
+            return refuse(.unavailable("spans could not be stored; retry later"))
+        }
     }
 
     func refuse(_ error: IngestError) -> IngestError {

@@ -13,11 +13,20 @@ public struct IngestLimits: Sendable, Equatable {
     /// Streams one gRPC connection may run at once, advertised in SETTINGS.
     /// YAML `ingest.grpc_max_concurrent_streams`; default 100.
     public var grpcMaxConcurrentStreams: Int
+    /// Longest string or bytes attribute value stored; longer ones are cut and counted. YAML
+    /// `ingest.max_attribute_value_bytes`; default 64 KiB.
+    public var maxAttributeValueBytes: Int
+    /// Spans one trace may have; spans past it are refused (partial success) and counted. YAML
+    /// `ingest.max_spans_per_trace`; default 100,000.
+    public var maxSpansPerTrace: Int
     /// The `Retry-After` given when overloaded, in seconds. Default 1.
     public var retryAfterSeconds: Int
 
     public init(maxBodyBytes: Int = 20 * 1024 * 1024, maxConcurrentExports: Int = 64, maxInflightBytes: Int = 256 * 1024 * 1024,
-                grpcMaxConcurrentStreams: Int = 100, retryAfterSeconds: Int = 1) {
+                grpcMaxConcurrentStreams: Int = 100, maxAttributeValueBytes: Int = 64 * 1024, maxSpansPerTrace: Int = 100_000,
+                retryAfterSeconds: Int = 1) {
+        self.maxAttributeValueBytes = maxAttributeValueBytes
+        self.maxSpansPerTrace = maxSpansPerTrace
         self.maxBodyBytes = maxBodyBytes
         self.maxConcurrentExports = maxConcurrentExports
         self.maxInflightBytes = maxInflightBytes

@@ -10,6 +10,8 @@ public struct DecodedExport: Sendable {
     public var rejectionReasons: [String]
     /// String fields whose invalid UTF-8 was replaced by U+FFFD. They are stored, not refused.
     public var repairedStrings: Int
+    /// Attribute values cut to the per-value limit. They are stored cut, not refused.
+    public var truncatedValues = 0
 
     public init(batch: TraceBatch = TraceBatch(), rejectedSpans: Int = 0, rejectionReasons: [String] = [], repairedStrings: Int = 0) {
         self.batch = batch
@@ -22,7 +24,12 @@ public struct DecodedExport: Sendable {
     static let reasonsKept = 5
 
     mutating func reject(_ reason: String) {
-        rejectedSpans += 1
+        reject(spans: 1, reason: reason)
+    }
+
+    /// Refuses `spans` spans at once (e.g. a trace over its span cap), for the same reason.
+    public mutating func reject(spans count: Int, reason: String) {
+        rejectedSpans += count
         if rejectionReasons.count < Self.reasonsKept { rejectionReasons.append(reason) }
     }
 
@@ -32,6 +39,9 @@ public struct DecodedExport: Sendable {
         if rejectedSpans > 0 {
             let more = rejectedSpans > rejectionReasons.count ? "; …" : ""
             parts.append("\(rejectedSpans) span(s) rejected: " + rejectionReasons.joined(separator: "; ") + more)
+        }
+        if truncatedValues > 0 {
+            parts.append("\(truncatedValues) attribute value(s) over the size limit were stored truncated")
         }
         if repairedStrings > 0 {
             parts.append("\(repairedStrings) string value(s) were not valid UTF-8 and were stored with U+FFFD replacements")

@@ -22,6 +22,10 @@ public struct IngestFigures: Sendable {
     public var refusedOverBudget = 0
     /// Body bytes held by requests in flight now.
     public var inflightBytes = 0
+    /// Attribute values stored cut to the per-value limit.
+    public var attributeValuesTruncated = 0
+    /// Spans refused because their trace passed the per-trace span cap.
+    public var spansOverTraceCap = 0
 
     public init(
         requestsAccepted: Int, requestsRefused: Int, spansAccepted: Int, spansRejected: Int, spansWritten: Int,
@@ -76,6 +80,10 @@ public struct IngestFigures: Sendable {
         writer.number(refusedOverBudget)
         writer.key("inflight_bytes")
         writer.number(inflightBytes)
+        writer.key("attribute_values_truncated")
+        writer.number(attributeValuesTruncated)
+        writer.key("spans_over_trace_cap")
+        writer.number(spansOverTraceCap)
         writer.byte(UInt8(ascii: "}"))
     }
 }

@@ -31,6 +31,8 @@ enum PrometheusMetrics {
                 .increment(by: Int64(figures.abandoned))
             gauge("causeway_notifications_pending", "Notifications waiting in the outbox", labels, Double(figures.pending))
         }
+        counter("causeway_attribute_values_truncated_total", "Attribute values stored cut to the per-value limit", ingest.attributeValuesTruncated)
+        counter("causeway_spans_over_trace_cap_total", "Spans refused because their trace passed its span cap", ingest.spansOverTraceCap)
         gauge("causeway_ingest_inflight_bytes", "Body bytes held by export requests in flight", [], Double(ingest.inflightBytes))
         gauge("causeway_writer_queued_spans", "Spans accepted and not yet committed", [], Double(ingest.queuedSpans))
         gauge("causeway_ingest_lag_seconds", "Age of the oldest accepted request not yet committed", [], ingest.lagSeconds)
