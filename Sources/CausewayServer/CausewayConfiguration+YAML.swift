@@ -25,7 +25,13 @@ extension CausewayConfiguration {
             if let nanos = try storage.duration("retention") { configuration.retentionNanos = nanos }
         }
         if let listen = try top.section("listen") {
-            try listen.onlyKeys(["otlp_grpc", "otlp_http", "api", "allowed_hosts"])
+            try listen.onlyKeys(["otlp_grpc", "otlp_http", "api", "allowed_hosts", "tls"])
+            if let tls = try listen.section("tls") {
+                try tls.onlyKeys(["cert", "key"])
+                guard let cert = try tls.string("cert") else { throw tls.missing("cert") }
+                guard let key = try tls.string("key") else { throw tls.missing("key") }
+                configuration.tls = ListenerTLS(certificatePath: cert, keyPath: key)
+            }
             if let hosts = try listen.stringList("allowed_hosts") { configuration.allowedHosts = hosts }
             if let address = try listen.address("otlp_grpc") { configuration.otlpGRPC = address }
             if let address = try listen.address("otlp_http") { configuration.otlpHTTP = address }

@@ -17,6 +17,8 @@ public struct CausewayConfiguration: Sendable, Equatable {
     public var otlpHTTP: ListenAddress
     /// Query API and dashboard. YAML `listen.api`; default `127.0.0.1:8319`.
     public var api: ListenAddress
+    /// TLS for every listener (one certificate). YAML `listen.tls: { cert, key }`; default none.
+    public var tls: ListenerTLS?
     /// Host names the API and dashboard answer for besides the listener's own address and
     /// `localhost` (others get 421). YAML `listen.allowed_hosts`; default none.
     public var allowedHosts: [String]
@@ -53,6 +55,7 @@ public struct CausewayConfiguration: Sendable, Equatable {
         otlpGRPC: ListenAddress = ListenAddress(host: "127.0.0.1", port: 4317),
         otlpHTTP: ListenAddress = ListenAddress(host: "127.0.0.1", port: 4318),
         api: ListenAddress = ListenAddress(host: "127.0.0.1", port: 8319),
+        tls: ListenerTLS? = nil,
         allowedHosts: [String] = [],
         ingestLimits: IngestLimits = .default,
         connections: ConnectionLimits = .default,
@@ -70,6 +73,7 @@ public struct CausewayConfiguration: Sendable, Equatable {
         self.ingestTokens = ingestTokens
         self.connections = connections
         self.allowedHosts = allowedHosts
+        self.tls = tls
         self.allowUnauthenticated = allowUnauthenticated
         self.correlationAttributes = correlationAttributes
         self.detection = detection

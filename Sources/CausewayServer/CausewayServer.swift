@@ -1,5 +1,6 @@
 import Ingest
 import Logging
+import NIOSSL
 import Notify
 import ServiceLifecycle
 import Storage
@@ -44,20 +45,26 @@ public final class CausewayServer: Sendable {
             tokens: configuration.ingestTokens,
             logger: logger
         )
+        let tls: TLSConfiguration?
+        do {
+            tls = try configuration.tls?.serverConfiguration()
+        } catch {
+            throw ConfigurationError(error.message)
+        }
         let announcer = ListenerAnnouncer(expected: ["otlp-grpc", "otlp-http", "api"]) { listeners in
             onListening(listeners.map { BoundListener(name: $0.name, address: $0.address) })
         }
         let grpc = OTLPGRPCListener(
             host: configuration.otlpGRPC.host, port: configuration.otlpGRPC.port,
-            handler: exportHandler, connections: configuration.connections, logger: logger
+            handler: exportHandler, connections: configuration.connections, tls: configuration.tls, logger: logger
         ) { host, port in announcer.bound("otlp-grpc", host: host, port: port) }
         let http = OTLPHTTPListener(
             host: configuration.otlpHTTP.host, port: configuration.otlpHTTP.port,
-            handler: exportHandler, connections: configuration.connections, logger: logger
+            handler: exportHandler, connections: configuration.connections, tls: tls, logger: logger
         ) { host, port in announcer.bound("otlp-http", host: host, port: port) }
         let api = try APIListener(
             host: configuration.api.host, port: configuration.api.port, store: store, clock: clock, reviewers: configuration.reviewers,
-            connections: configuration.connections, allowedHosts: configuration.allowedHosts, ingestFigures: { [writer, exportHandler] in
+            connections: configuration.connections, tls: tls, allowedHosts: configuration.allowedHosts, ingestFigures: { [writer, exportHandler] in
                 let ingest = exportHandler.statistics
                 let written = writer.statistics
                 var figures = IngestFigures(

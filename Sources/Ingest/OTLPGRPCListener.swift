@@ -17,15 +17,17 @@ public struct OTLPGRPCListener: Service {
     let port: Int
     let handler: ExportHandler
     let connections: ConnectionLimits
+    let tls: ListenerTLS?
     let logger: Logger
     let onListening: @Sendable (String, Int) async -> Void
 
-    public init(host: String, port: Int, handler: ExportHandler, connections: ConnectionLimits = .default, logger: Logger,
-                onListening: @escaping @Sendable (String, Int) async -> Void) {
+    public init(host: String, port: Int, handler: ExportHandler, connections: ConnectionLimits = .default, tls: ListenerTLS? = nil,
+                logger: Logger, onListening: @escaping @Sendable (String, Int) async -> Void) {
         self.host = host
         self.port = port
         self.handler = handler
         self.connections = connections
+        self.tls = tls
         self.logger = logger
         self.onListening = onListening
     }
@@ -39,7 +41,9 @@ public struct OTLPGRPCListener: Service {
         let server = GRPCServer(
             transport: .http2NIOPosix(
                 address: address,
-                transportSecurity: .plaintext,
+                transportSecurity: tls.map { tls in
+                    .tls(certificateChain: [.file(path: tls.certificatePath, format: .pem)], privateKey: .file(path: tls.keyPath, format: .pem))
+                } ?? .plaintext,
                 config: .defaults { [handler, connections] config in
                     config.rpc.maxRequestPayloadSize = transportLimit
                     // Exporters may send `grpc-encoding: gzip` (OTEL_EXPORTER_OTLP_COMPRESSION=gzip);

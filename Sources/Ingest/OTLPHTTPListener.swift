@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import NIOSSL
 import OTLP
 import ServiceLifecycle
 
@@ -17,6 +18,7 @@ public struct OTLPHTTPListener: Service {
         port: Int,
         handler: ExportHandler,
         connections: ConnectionLimits = .default,
+        tls: TLSConfiguration? = nil,
         logger: Logger,
         onListening: @escaping @Sendable (String, Int) async -> Void
     ) {
@@ -24,7 +26,7 @@ public struct OTLPHTTPListener: Service {
         Self.addRoutes(to: router, handler: handler)
         application = Application(
             router: router,
-            server: .guarded(connections),
+            server: .guarded(connections, tls: tls),
             configuration: connections.applicationConfiguration(host: host, port: port, listener: "otlp-http", logger: logger),
             onServerRunning: { channel in
                 await onListening(channel.localAddress?.ipAddress ?? host, channel.localAddress?.port ?? port)

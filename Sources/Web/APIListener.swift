@@ -2,6 +2,7 @@ import Correlation
 import Foundation
 import Hummingbird
 import Ingest
+import NIOSSL
 import Logging
 import ServiceLifecycle
 import Storage
@@ -14,7 +15,7 @@ public struct APIListener: Service {
     /// - Parameter onListening: called once the socket is bound, with the actual host and port.
     public init(
         host: String, port: Int, store: TraceStore, clock: any WallClock = SystemClock(), reviewers: ReviewerDirectory = ReviewerDirectory(),
-        connections: ConnectionLimits = .default, allowedHosts: [String] = [],
+        connections: ConnectionLimits = .default, tls: TLSConfiguration? = nil, allowedHosts: [String] = [],
         ingestFigures: @escaping @Sendable () -> IngestFigures, logger: Logger,
         onListening: @escaping @Sendable (String, Int) async -> Void
     ) throws {
@@ -22,7 +23,7 @@ public struct APIListener: Service {
                                      origin: RequestOriginMiddleware(listenerHost: host, allowedHosts: allowedHosts), ingestFigures: ingestFigures)
         application = Application(
             router: router,
-            server: .guarded(connections),
+            server: .guarded(connections, tls: tls),
             configuration: connections.applicationConfiguration(host: host, port: port, listener: "api", logger: logger),
             onServerRunning: { channel in
                 await onListening(channel.localAddress?.ipAddress ?? host, channel.localAddress?.port ?? port)

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOSSL
 import TraceModel
 
 /// The CLI's side of the query API (`--server`).
@@ -8,6 +9,8 @@ struct APIClient {
     var server: String
     /// A reviewer's token, sent as `Authorization: Bearer`.
     var token: String?
+    /// A private CA (PEM) to trust for an https server, besides the system's.
+    var caPath: String?
 
     /// A request the API refused, or a server that could not be reached; `message` is for the user.
     struct Failure: Error, CustomStringConvertible {
@@ -45,6 +48,11 @@ struct APIClient {
         var configuration = HTTPClient.Configuration()
         // A server that is not there should fail the command in seconds, not after the request timeout.
         configuration.timeout.connect = .seconds(3)
+        if let caPath {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .file(caPath)
+            configuration.tlsConfiguration = tls
+        }
         let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         let outcome: Result<(HTTPClientResponse, [UInt8]), any Error>
         do {

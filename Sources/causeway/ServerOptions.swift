@@ -8,8 +8,11 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "A reviewer's token, sent as Authorization: Bearer (default $CAUSEWAY_TOKEN).")
     var token: String?
 
+    @Option(help: "A PEM file of the private CA to trust for an https --server.")
+    var ca: String?
+
     var client: APIClient {
         let fromEnvironment = ProcessInfo.processInfo.environment["CAUSEWAY_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
-        return APIClient(server: server, token: token ?? fromEnvironment)
+        return APIClient(server: server, token: token ?? fromEnvironment, caPath: ca)
     }
 }

@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -306,6 +307,42 @@ def ingest_tokens():
         server.stop()
 
 
+def tls_everywhere():
+    """listen.tls with a self-signed certificate made here: OTLP/HTTP, OTLP/gRPC, the API and the CLI (--ca) over TLS."""
+    cert, key = os.path.join(WORK, "cert.pem"), os.path.join(WORK, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1",
+                    "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+                   check=True, capture_output=True, timeout=60)
+    config = write_config("tls", "listen: { tls: { cert: \"%s\", key: \"%s\" } }\n" % (cert, key))
+    server = Causeway(BINARY, config, os.path.join(WORK, "tls.db"), os.path.join(WORK, "tls")).start()
+    try:
+        context = ssl.create_default_context(cafile=cert)
+        request = urllib.request.Request("https://127.0.0.1:%d/v1/traces" % server.ports["otlp-http"], data=export_request(9000, 3),
+                                         headers={"Content-Type": "application/x-protobuf"}, method="POST")
+        with urllib.request.urlopen(request, context=context, timeout=30) as response:
+            check(response.status == 200, "OTLP/HTTP over TLS: %d" % response.status)
+        try:
+            urllib.request.urlopen("http://127.0.0.1:%d/healthz" % server.ports["api"], timeout=10)
+            check(False, "plain HTTP to a TLS listener is refused")
+        except Exception:
+            check(True, "plain HTTP to a TLS listener is refused")
+        credentials = grpc.ssl_channel_credentials(root_certificates=open(cert, "rb").read())
+        channel = grpc.secure_channel("127.0.0.1:%d" % server.ports["otlp-grpc"], credentials)
+        channel.unary_unary(EXPORT)(export_request(9001, 3), timeout=30)
+        check(True, "OTLP/gRPC over TLS is accepted")
+        channel.close()
+        with urllib.request.urlopen("https://127.0.0.1:%d/api/v1/stats" % server.ports["api"], context=context, timeout=30) as response:
+            spans = json.loads(response.read())["ingest"]["spans_accepted"]
+        check(spans == 6, "the API over TLS counts both exports (%d spans)" % spans)
+        api = "https://127.0.0.1:%d" % server.ports["api"]
+        trusted = subprocess.run([BINARY, "stats", "--server", api, "--ca", cert], capture_output=True, text=True, timeout=60)
+        check(trusted.returncode == 0, "causeway stats --ca trusts the private CA (exit %d %s)" % (trusted.returncode, trusted.stderr.strip()[:100]))
+        untrusted = subprocess.run([BINARY, "stats", "--server", api], capture_output=True, text=True, timeout=60)
+        check(untrusted.returncode != 0, "without --ca the self-signed certificate is not trusted (exit %d)" % untrusted.returncode)
+    finally:
+        server.stop()
+
+
 def non_loopback_refusal():
     """An OTLP listener on a non-loopback address with no ingest tokens: serve refuses, exit 2."""
     result = subprocess.run([BINARY, "serve", "--db", os.path.join(WORK, "refused.db"), "--otlp-http", "0.0.0.0:0",
@@ -329,6 +366,8 @@ listen: { allowed_hosts: [causeway.internal] }
         server.stop()
     print("--", ingest_tokens.__doc__.split("\n")[0])
     ingest_tokens()
+    print("--", tls_everywhere.__doc__.split("\n")[0])
+    tls_everywhere()
     non_loopback_refusal()
     if failures:
         print("\n%d hardening check(s) failed" % len(failures))
