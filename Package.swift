@@ -125,6 +125,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // libFuzzer over the OTLP decoders; built and run by scripts/fuzz (-sanitize=fuzzer).
+        .executableTarget(name: "causeway-fuzz", dependencies: ["OTLP", "TraceModel"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "causeway-bench",
             dependencies: [
