@@ -235,7 +235,6 @@ enum Schema {
                     PRIMARY KEY (exception_id, trace_id, span_id, link_index)
                 ) WITHOUT ROWID;
                 ALTER TABLE exception ADD COLUMN frozen_workflow_key BLOB;   -- its workflow's name, once aged out
-                CREATE INDEX workflow_by_last_received ON workflow (last_received_at_unix_nano);
                 """)
         }
         return migrator

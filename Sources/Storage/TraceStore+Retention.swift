@@ -19,11 +19,13 @@ extension TraceStore {
     /// active exception), in one write transaction.
     public func sweepExpired(receivedBefore cutoff: UInt64, limit: Int = 20) async throws -> Swept {
         let swept = try await write { db -> Swept in
+            // Oldest first by id (workflows are numbered as they are made), with no index on the
+            // receive time: the writer updates it with every batch, and an index would pay for that.
             let expired = try Row.fetchAll(db, sql: """
-                SELECT id, key_trace_id FROM workflow INDEXED BY workflow_by_last_received
+                SELECT id, key_trace_id FROM workflow
                 WHERE last_received_at_unix_nano < ?
                   AND NOT EXISTS (SELECT 1 FROM exception WHERE exception.workflow_id = workflow.id AND status IN \(QueueCounters.active))
-                ORDER BY last_received_at_unix_nano LIMIT ?
+                ORDER BY id LIMIT ?
                 """, arguments: [Int64(bitPattern: cutoff), limit])
             var swept = Swept()
             for row in expired {

@@ -30,6 +30,17 @@ struct CausewayBench {
             try await PageBenchmark.run(databasePath: directory.appendingPathComponent("pages.db").path)
             return
         }
+        // --admission-only: peak RSS and /healthz under --clients N (default 200) concurrent 19 MiB bodies.
+        if arguments.contains("--admission-only") {
+            try await AdmissionBenchmark.run(databasePath: directory.appendingPathComponent("admission.db").path, concurrency: option("--clients", 200))
+            return
+        }
+        // --soak-only: --minutes M (default 30) at --rate SPANS_PER_S (default 24,000) with a 5-minute retention.
+        if arguments.contains("--soak-only") {
+            try await SoakBenchmark.run(minutes: option("--minutes", 30), rate: Double(option("--rate", 24_000)), spansPerRequest: spansPerRequest,
+                                        databasePath: directory.appendingPathComponent("soak.db").path)
+            return
+        }
         // --stats-only: /api/v1/stats and /metrics at --exceptions N open items (default 1,000,000).
         if arguments.contains("--stats-only") {
             try await StatsBenchmark.run(count: option("--exceptions", 1_000_000), databasePath: directory.appendingPathComponent("stats.db").path)
