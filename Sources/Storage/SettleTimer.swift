@@ -39,11 +39,14 @@ public struct SettleTimer: Service {
                     }
                     analyzed = now
                 }
+                // More due than one batch: go again at once (each batch its own short transaction).
+                var more = false
                 do {
                     let result = try await store.settle(now: now)
                     if !result.opened.isEmpty {
                         logger.info("settled workflows opened exceptions", metadata: ["exceptions": "\(result.opened.joined(separator: ","))"])
                     }
+                    more = result.nextDue == now
                     if let due = result.nextDue { next = min(next, max(due, now &+ 1)) }
                 } catch is CancellationError {
                     return
@@ -60,6 +63,10 @@ public struct SettleTimer: Service {
                     return
                 } catch {
                     logger.error("SLA breach pass failed", metadata: ["error": "\(error)"])
+                }
+                if more {
+                    await Task.yield()
+                    continue
                 }
                 try await clock.sleep(until: next)
             }

@@ -87,12 +87,18 @@ extension TraceStore {
         return opened
     }
 
-    /// Judges the settling patterns of every workflow that has been quiet for `settle_after`
-    /// by `now`. Returns what it opened and when the next window ends (nil: none pending).
+    /// Workflows one settle transaction judges at most: a steady load settles thousands at once,
+    /// and one transaction for all of them held the writer (and so ingest) for minutes.
+    static let settleBatch = 32
+
+    /// Judges the settling patterns of up to `settleBatch` workflows that have been quiet for
+    /// `settle_after` by `now`, in one short write transaction. Returns what it opened and when to
+    /// come back: `now` while more are due, else the next window's end (nil: none pending).
     public func settle(now: UInt64) async throws -> (opened: [String], nextDue: UInt64?) {
         try await write { db in
-            let due = try Int64.fetchAll(db, sql: "SELECT workflow_id FROM workflow_settle WHERE due_at_unix_nano <= ? ORDER BY due_at_unix_nano",
-                                         arguments: [Int64(bitPattern: now)])
+            let due = try Int64.fetchAll(db, sql: """
+                SELECT workflow_id FROM workflow_settle WHERE due_at_unix_nano <= ? ORDER BY due_at_unix_nano LIMIT ?
+                """, arguments: [Int64(bitPattern: now), Self.settleBatch])
             var round = DetectionRound(db: db, store: self, now: now, settled: true)
             for workflow in due {
                 for detector in self.detectors where detector.settles {
@@ -101,6 +107,7 @@ extension TraceStore {
                 try db.execute(sql: "DELETE FROM workflow_settle WHERE workflow_id = ?", arguments: [workflow])
             }
             let opened = try round.judge()
+            if due.count == Self.settleBatch { return (opened, now) }
             let next = try Int64.fetchOne(db, sql: "SELECT min(due_at_unix_nano) FROM workflow_settle").map { UInt64(bitPattern: $0) }
             return (opened, next)
         }

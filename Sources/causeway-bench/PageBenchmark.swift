@@ -50,12 +50,7 @@ enum PageBenchmark {
         }
 
         // Wait until all 10,001 are filed.
-        while true {
-            let stats = String(decoding: try await CausewayBench.get(api + "/api/v1/stats"), as: UTF8.self)
-            if let range = stats.range(of: #""open":(\d+)"#, options: .regularExpression),
-               let open = Int(stats[range].dropFirst(7)), open >= 10_001 { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        try await waitForOpenExceptions(api: api, count: 10_001)
         let found = try JSONValue.parse(try await CausewayBench.get(api + "/api/v1/exceptions?owner=ops-triage&class=approval_required&limit=500"))
         guard case .object(let root) = found, case .array(let items)? = root["exceptions"],
               let bigID = items.compactMap({ item -> String? in
@@ -92,6 +87,16 @@ enum PageBenchmark {
     static func batch(_ spans: [Span]) -> TraceBatch {
         TraceBatch(resourceGroups: [ResourceGroup(resource: Resource(attributes: [Attribute("service.name", .string("bench-agent"))]),
                                                   scopeGroups: [ScopeGroup(spans: spans)])])
+    }
+
+    /// Returns once `/api/v1/stats` counts `count` open exceptions.
+    static func waitForOpenExceptions(api: String, count: Int) async throws {
+        while true {
+            let stats = String(decoding: try await CausewayBench.get(api + "/api/v1/stats"), as: UTF8.self)
+            if let range = stats.range(of: #""open":(\d+)"#, options: .regularExpression),
+               let open = Int(stats[range].dropFirst(7)), open >= count { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
     }
 
     static func measure(_ url: String) async throws -> (p50: Double, p99: Double, bytes: Int) {

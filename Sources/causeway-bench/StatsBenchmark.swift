@@ -39,12 +39,7 @@ enum StatsBenchmark {
                 next += chunk
             }
         }
-        while true {
-            let stats = String(decoding: try await CausewayBench.get(api + "/api/v1/stats"), as: UTF8.self)
-            if let range = stats.range(of: #""open":(\d+)"#, options: .regularExpression),
-               let open = Int(stats[range].dropFirst(7)), open >= count { break }
-            try await Task.sleep(for: .milliseconds(200))
-        }
+        try await PageBenchmark.waitForOpenExceptions(api: api, count: count)
         print("")
         print(String(format: "stats: %d open exceptions filed over OTLP in %.0f s; %d sequential GETs each", count,
                      (ContinuousClock.now - began).seconds, PageBenchmark.samples))
