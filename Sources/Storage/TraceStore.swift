@@ -49,6 +49,9 @@ public final class TraceStore: Sendable {
         self.owners = owners
         settleAfterNanos = detection.settleAfterNanos
         var configuration = Configuration()
+        // GRDB serializes this pool's writes; the one other writer is the checkpoint connection,
+        // whose truncating checkpoint the writer must wait out rather than fail (503) on.
+        configuration.busyMode = .timeout(30)
         configuration.prepareDatabase { db in
             db.add(function: QueueCounters.bucketFunction)
             // Acknowledged means durable: sync the WAL on every commit.
