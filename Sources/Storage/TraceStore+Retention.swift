@@ -17,7 +17,7 @@ extension TraceStore {
 
     /// Deletes up to `limit` workflows last received into before `cutoff` (and not held by an
     /// active exception), in one write transaction.
-    public func sweepExpired(receivedBefore cutoff: UInt64, limit: Int = 20) async throws -> Swept {
+    public func sweepExpired(receivedBefore cutoff: UInt64, limit: Int = 200) async throws -> Swept {
         let swept = try await write { db -> Swept in
             // Oldest first by id (workflows are numbered as they are made), with no index on the
             // receive time: the writer updates it with every batch, and an index would pay for that.
