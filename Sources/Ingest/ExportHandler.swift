@@ -1,6 +1,5 @@
 import Logging
 import NIOCore
-import NIOPosix
 import OTLP
 import Synchronization
 import TraceModel
@@ -86,34 +85,18 @@ public final class ExportHandler: Sendable {
 
     /// Decodes and stores one export request; returns once its spans are committed.
     public func export(_ body: ByteBuffer, encoding: Encoding) async throws(IngestError) -> ExportResponse {
-        let decoded = try await offLoop {
-            body.withUnsafeReadableBytes { bytes in
-                Result { () throws(IngestError) in try self.decode(bytes, encoding: encoding) }
-            }
-        }
+        let decoded = try body.withUnsafeReadableBytes { bytes in
+            Result { () throws(IngestError) in try decode(bytes, encoding: encoding) }
+        }.get()
         return try await store(decoded)
     }
 
     /// Decodes and stores one export request; returns once its spans are committed.
     public func export(_ body: [UInt8], encoding: Encoding) async throws(IngestError) -> ExportResponse {
-        let decoded = try await offLoop {
-            body.withUnsafeBytes { bytes in
-                Result { () throws(IngestError) in try self.decode(bytes, encoding: encoding) }
-            }
-        }
+        let decoded = try body.withUnsafeBytes { bytes in
+            Result { () throws(IngestError) in try decode(bytes, encoding: encoding) }
+        }.get()
         return try await store(decoded)
-    }
-
-    /// Runs CPU-heavy work (decoding a 20 MiB body takes a while) on NIO's thread pool, so the
-    /// event loops keep answering other connections (`/healthz` among them) meanwhile.
-    private func offLoop<T: Sendable>(_ work: @escaping @Sendable () -> Result<T, IngestError>) async throws(IngestError) -> T {
-        let result: Result<T, IngestError>
-        do {
-            result = try await NIOThreadPool.singleton.runIfActive(work)
-        } catch {
-            throw .unavailable("Causeway is shutting down; retry later")
-        }
-        return try result.get()
     }
 
     /// Stores one gRPC message as `GRPCStreamGuard` passed it: a refusal it signalled, a gzip
