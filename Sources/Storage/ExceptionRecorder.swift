@@ -11,6 +11,8 @@ struct ExceptionRecorder {
     let db: Database
     let store: TraceStore
     let now: UInt64
+    /// Repeats of active exceptions not yet written: a round writes them together (`flush`).
+    let repeats = RepeatedOccurrences()
     var cache: DetectionCache { store.detectionCache }
 
     /// Files `detection`, found in workflow `workflow`; returns the exception id and whether it was newly opened.
@@ -48,9 +50,7 @@ struct ExceptionRecorder {
         updated.occurrences = detection.occurrences
         cache.setFiled(updated, detection.dedupeKey, workflow: workflow)
         if status.isActive {
-            try db.cachedStatement(sql: """
-                UPDATE exception SET occurrences = ?, summary = ?, updated_at_unix_nano = ? WHERE id = ?
-                """).execute(arguments: [detection.occurrences, detection.summary, Int64(bitPattern: now), id])
+            repeats.note(id, occurrences: detection.occurrences, summary: detection.summary)
             // The count moves on every repeat; the history notes it at 2, 4, 8, … occurrences.
             if Self.crossesPowerOfTwo(from: occurrences, to: detection.occurrences) {
                 try appendHistory(id, action: "recurred", note: "occurrence \(detection.occurrences): \(detection.summary)", owner: nil)
@@ -69,6 +69,7 @@ struct ExceptionRecorder {
     /// occurrence and a `folded` history line, once.
     private func fold(_ detection: Detection, into existing: DetectionCache.Filed) throws -> (id: String, opened: Bool) {
         let id = existing.id
+        try flush()   // the fold counts on top of the occurrences written so far
         let already = try Bool.fetchOne(db.cachedStatement(sql: """
             SELECT EXISTS (SELECT 1 FROM exception_history WHERE exception_id = ? AND action = 'folded')
             """), arguments: [id]) ?? false
@@ -78,6 +79,15 @@ struct ExceptionRecorder {
             """).execute(arguments: [Int64(bitPattern: now), id])
         try appendHistory(id, action: "folded", note: "\(detection.exceptionClass): \(detection.summary)", owner: nil)
         return (id, false)
+    }
+
+    /// Writes the repeats noted since the last flush, in one statement.
+    func flush() throws {
+        guard let updates = repeats.take() else { return }
+        try db.cachedStatement(sql: """
+            UPDATE exception SET occurrences = repeat.value ->> 1, summary = repeat.value ->> 2, updated_at_unix_nano = ?
+            FROM json_each(?) AS repeat WHERE exception.id = repeat.value ->> 0
+            """).execute(arguments: [Int64(bitPattern: now), updates])
     }
 
     /// Whether a power of two lies in (old, new].
@@ -128,8 +138,9 @@ struct ExceptionRecorder {
         store.noteQueueChange()
         let plan = store.notifications
         // `recurred` lines are frequent on the writer's path: read the item only when a route takes the event.
-        guard let event = NotificationPlan.event(forHistoryAction: action), plan.routes.contains(where: { $0.events.contains(event) }),
-              let row = try Row.fetchOne(db, sql: ExceptionRecord.selection + " WHERE exception.id = ?", arguments: [id]) else { return }
+        guard let event = NotificationPlan.event(forHistoryAction: action), plan.routes.contains(where: { $0.events.contains(event) }) else { return }
+        try flush()   // the notification shows the item as it stands
+        guard let row = try Row.fetchOne(db, sql: ExceptionRecord.selection + " WHERE exception.id = ?", arguments: [id]) else { return }
         let record = try ExceptionRecord(row: row)
         for route in plan.routes where route.wants(event, record) {
             let deliveryID = "dlv_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")

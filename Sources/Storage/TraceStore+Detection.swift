@@ -41,16 +41,9 @@ extension TraceStore {
             guard let workflow = stitcher.workflow(of: fact.trace) else { continue }
             newCounts[DetectionRound.Item(workflow: workflow.id, detector: fact.detector, key: fact.key), default: 0] -= 1
         }
-        for (item, count) in newCounts where count != 0 {
-            let total = try Int.fetchOne(db.cachedStatement(sql: """
-                INSERT INTO fact_count (workflow_id, detector, key, count) VALUES (?, ?, ?, ?)
-                ON CONFLICT (workflow_id, detector, key) DO UPDATE SET count = fact_count.count + excluded.count
-                RETURNING count
-                """), arguments: [item.workflow, item.detector, item.key, count])
-            if let total {
-                cache.setCount(total, for: item)
-                cache.noteKey(item.key, detector: item.detector, workflow: item.workflow)
-            }
+        for (item, total) in try FactCounts.add(newCounts, db) {
+            cache.setCount(total, for: item)
+            cache.noteKey(item.key, detector: item.detector, workflow: item.workflow)
         }
         let survivors = Set(stitcher.merges.map(\.survivor))
         let active = workflows.union(survivors)
@@ -156,6 +149,7 @@ struct DetectionRound {
                 if let result = try recorder.record(detection, workflow: item.workflow), result.opened { opened.append(result.id) }
             }
         }
+        try recorder.flush()
         return opened
     }
 }

@@ -42,4 +42,27 @@ struct DetectionCacheTests {
         writer.finish()
         try await running.value
     }
+
+    /// Counts and repeats are written a round at a time through JSON arrays: text that JSON must
+    /// escape (quotes, backslashes, control characters, non-ASCII) comes back as it went in.
+    @Test("a connector name JSON must escape survives the batched counts and repeats")
+    func hostileNamesInBatches() async throws {
+        let store = try TraceStore(path: temporaryDatabasePath())
+        let writer = SpanWriter(store: store, logger: Logger(label: "tests"))
+        let running = Task { try await writer.run() }
+        let name = "crm \"β\" \\ \u{7}\ttab 🚀"
+        func read(_ span: UInt64) -> Span {
+            Span.stub(trace: .stub(0x92), span: .stub(span), parent: span == 1 ? nil : .stub(1), start: Self.t0 + span,
+                      attributes: [Attribute("connector.name", .string(name)), Attribute("connector.data.age_ms", .int(7_200_000))])
+        }
+        try await writer.write(.stub(service: "vendor-sync", spans: [read(1), read(2)]))
+        try await writer.write(.stub(service: "vendor-sync", spans: [read(3)]))
+        try await writer.write(.stub(service: "vendor-sync", spans: [read(4), read(5)]))
+        let filed = try #require(try await store.exceptions(ExceptionFilter(), limit: 10, after: nil).items.first)
+        let detail = try #require(try await store.exception(id: filed.id))
+        #expect(detail.record.occurrences == 4)
+        #expect(detail.record.summary == "\(name) returned data older than 15m on 5 reads in one workflow")
+        writer.finish()
+        try await running.value
+    }
 }
