@@ -42,6 +42,14 @@ final class MembershipCache: Sendable {
         }
     }
 
+    /// Deleted workflows and their traces: a trace that comes back later starts afresh.
+    func forget(traces: [TraceID], workflows: [Int64]) {
+        state.withLock { state in
+            for trace in traces { state.workflowOfTrace[trace] = nil }
+            for workflow in workflows { state.records[workflow] = nil }
+        }
+    }
+
     func clear() {
         state.withLock { $0 = State() }
     }

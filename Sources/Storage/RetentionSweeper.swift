@@ -39,9 +39,10 @@ public struct RetentionSweeper: Service {
         let cutoff = clock.now() &- retentionNanos
         var total = TraceStore.Swept()
         while true {
-            let swept = try await store.sweepExpired(receivedBefore: cutoff)
+            let swept = try await store.sweepExpired(receivedBefore: cutoff, after: total.lastWorkflowID)
             total.workflows += swept.workflows
             total.spans += swept.spans
+            total.lastWorkflowID = swept.lastWorkflowID
             if swept.workflows == 0 || Task.isCancelled { break }
             await Task.yield()
         }

@@ -9,50 +9,55 @@ import TraceModel
 /// of every trace its causal path or receipts touch (`evidence_span`, `evidence_link`), so an old
 /// item still shows its path, receipts and evidence.
 extension TraceStore {
-    /// Workflows aged out and spans deleted by one sweep batch.
+    /// Workflows aged out and spans deleted by one sweep batch, and the highest workflow id it
+    /// deleted (the next batch of the same sweep starts after it).
     public struct Swept: Sendable, Equatable {
         public var workflows = 0
         public var spans = 0
+        public var lastWorkflowID: Int64 = 0
     }
 
-    /// Deletes up to `limit` workflows last received into before `cutoff` (and not held by an
-    /// active exception), in one write transaction.
-    public func sweepExpired(receivedBefore cutoff: UInt64, limit: Int = 200) async throws -> Swept {
-        let swept = try await write { db -> Swept in
+    /// Deletes up to `limit` workflows with ids above `after` last received into before `cutoff`
+    /// (and not held by an active exception), in one write transaction.
+    public func sweepExpired(receivedBefore cutoff: UInt64, after: Int64 = 0, limit: Int = 200) async throws -> Swept {
+        try await write { db -> Swept in
             // Oldest first by id (workflows are numbered as they are made), with no index on the
             // receive time: the writer updates it with every batch, and an index would pay for that.
-            let expired = try Row.fetchAll(db, sql: """
+            let expired = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT id, key_trace_id FROM workflow
-                WHERE last_received_at_unix_nano < ?
+                WHERE id > ? AND last_received_at_unix_nano < ?
                   AND NOT EXISTS (SELECT 1 FROM exception WHERE exception.workflow_id = workflow.id AND status IN \(QueueCounters.active))
                 ORDER BY id LIMIT ?
-                """, arguments: [Int64(bitPattern: cutoff), limit])
-            var swept = Swept()
+                """), arguments: [after, Int64(bitPattern: cutoff), limit])
+            var swept = Swept(lastWorkflowID: after)
+            var traces: [TraceID] = []
+            var workflows: [Int64] = []
             for row in expired {
                 let workflow: Int64 = row["id"]
                 let key: Data = row["key_trace_id"]
-                for exception in try Row.fetchAll(db, sql: ExceptionRecord.selection + " WHERE exception.workflow_id = ?", arguments: [workflow]) {
+                for exception in try Row.fetchAll(db.cachedStatement(sql: ExceptionRecord.selection + " WHERE exception.workflow_id = ?"), arguments: [workflow]) {
                     try Self.freezeEvidence(of: try ExceptionRecord(row: exception), workflowKey: key, db)
                 }
-                let traces = try Data.fetchAll(db, sql: "SELECT trace_id FROM workflow_trace WHERE workflow_id = ?", arguments: [workflow])
-                for trace in traces {
-                    try db.execute(sql: "DELETE FROM span_link WHERE trace_id = ?", arguments: [trace])
-                    try db.execute(sql: "DELETE FROM span WHERE trace_id = ?", arguments: [trace])
-                    swept.spans += db.changesCount
-                    try db.execute(sql: "DELETE FROM detection_fact WHERE trace_id = ?", arguments: [trace])
-                    try db.execute(sql: "DELETE FROM failed_child WHERE trace_id = ?", arguments: [trace])
-                    try db.execute(sql: "DELETE FROM correlation_value WHERE trace_id = ?", arguments: [trace])
+                for trace in try Data.fetchAll(db.cachedStatement(sql: "SELECT trace_id FROM workflow_trace WHERE workflow_id = ?"), arguments: [workflow]) {
+                    for table in ["span_link", "span", "detection_fact", "failed_child", "correlation_value"] {
+                        try db.cachedStatement(sql: "DELETE FROM \(table) WHERE trace_id = ?").execute(arguments: [trace])
+                        if table == "span" { swept.spans += db.changesCount }
+                    }
+                    if let id = TraceID(data: trace) { traces.append(id) }
                 }
-                for table in ["workflow_trace", "fact_count", "workflow_settle", "reviewer_approval"] {
-                    try db.execute(sql: "DELETE FROM \(table) WHERE workflow_id = ?", arguments: [workflow])
+                for table in ["workflow_trace", "fact_count", "workflow_settle", "reviewer_approval", "workflow"] {
+                    try db.cachedStatement(sql: "DELETE FROM \(table) WHERE \(table == "workflow" ? "id" : "workflow_id") = ?").execute(arguments: [workflow])
                 }
-                try db.execute(sql: "DELETE FROM workflow WHERE id = ?", arguments: [workflow])
                 swept.workflows += 1
+                swept.lastWorkflowID = workflow
+                workflows.append(workflow)
             }
+            // Only what was deleted leaves the writer's caches (here, before another write can
+            // use them): emptying them made every batch after a sweep read its workflows back
+            // from disk. Forgetting is safe even if this transaction rolls back.
+            self.forgetCachedWorkflows(workflows, traces: traces)
             return swept
         }
-        if swept.workflows > 0 { forgetCachedWorkflows() }
-        return swept
     }
 
     /// Copies the spans of every trace an exception's causal path or receipts touch into the

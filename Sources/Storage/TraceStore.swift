@@ -286,10 +286,11 @@ public final class TraceStore: Sendable {
         queueChanged.store(true, ordering: .relaxed)
     }
 
-    /// Forgets what the writer's caches know of workflows (some were deleted by retention).
-    func forgetCachedWorkflows() {
-        membership.clear()
-        detectionCache.clear()
+    /// Forgets what the writer's caches know of these workflows and traces (retention deleted them).
+    func forgetCachedWorkflows(_ workflows: [Int64], traces: [TraceID]) {
+        guard !workflows.isEmpty else { return }
+        membership.forget(traces: traces, workflows: workflows)
+        detectionCache.forget(workflows: Set(workflows))
     }
 
     /// After a transaction ends: wakes the queue's waiters if it changed the queue.

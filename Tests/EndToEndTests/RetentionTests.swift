@@ -68,6 +68,16 @@ struct RetentionTests {
             #expect(receipts(after) == receipts(before))
             #expect(after["workflow_id"] as? String == before["workflow_id"] as? String)
             #expect(try await HTTP.getJSON(server.api + "/api/v1/exceptions/\(open)")["status"] as? String == "open")
+
+            // A late span of an aged-out trace starts a new workflow (the writer forgot the old one),
+            // and the kept workflow still takes spans.
+            try await HTTP.export(server.otlpHTTP, .stub(service: "quiet", spans: [
+                Span.stub(trace: quietTrace, span: .stub(9), start: Self.start + 3662 * 1_000_000_000),
+                Span.stub(trace: openTrace, span: .stub(9), parent: .stub(1), start: Self.start + 3662 * 1_000_000_000),
+            ]))
+            let late = try await HTTP.getJSON(server.api + "/api/v1/traces/\(quietTrace.hex)")
+            #expect((late["spans"] as? [[String: Any]])?.compactMap { $0["span_id"] as? String } == [SpanID.stub(9).hex])
+            #expect((try await HTTP.getJSON(server.api + "/api/v1/traces/\(openTrace.hex)")["spans"] as? [Any])?.count == 3)
         }
     }
 }
