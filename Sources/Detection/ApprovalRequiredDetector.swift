@@ -103,7 +103,7 @@ public struct ApprovalRequiredDetector: Detector {
             severity: ran ? .critical : .high,
             summary: summary,
             trigger: first.reference,
-            dedupeKey: Detection.dedupeKey(detector: name, key: key),
+            dedupeKey: DedupeKey(detector: name, key: key),
             occurrences: unapproved.count + waiting.count,
             service: service,
             tool: tool,

@@ -38,7 +38,7 @@ public struct AttributeRuleDetector: Detector {
 
     public func evaluate(key: String, in context: some DetectionContext) throws -> Detection? {
         let fields = FactKey.fields(key)
-        let dedupeKey = Detection.dedupeKey(detector: name, key: key)
+        let dedupeKey = DedupeKey(detector: name, key: key)
         guard fields.count == 3, let pattern = try CountedPattern(key: key, dedupeKey: dedupeKey, limit: 1, in: context) else { return nil }
         let (service, tool, spanName) = (fields[0], fields[1], fields[2])
         let condition = switch rule.condition {

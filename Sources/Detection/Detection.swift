@@ -10,7 +10,7 @@ public struct Detection: Sendable, Equatable {
     /// when the pattern is already filed in this workflow and only its occurrences change.
     public var trigger: SpanReference?
     /// The same pattern in the same workflow is the same exception: detector and key.
-    public var dedupeKey: String
+    public var dedupeKey: DedupeKey
     /// How many times the pattern has fired: 1 when it first completes, +1 for each repeat.
     public var occurrences: Int
     public var service: String
@@ -18,7 +18,7 @@ public struct Detection: Sendable, Equatable {
     /// The dedupe key of an open exception in the workflow this one belongs to (an
     /// `unresolved_failure` of a signature already filed as `repeat_failure`): it is folded into
     /// that item as an occurrence and a history line instead of opening a second one.
-    public var foldsInto: String?
+    public var foldsInto: DedupeKey?
     /// The trigger's tool call id, when it has one (named in `next_decision` and decisions).
     public var callID: String?
     /// Whether, open and undecided, it holds the agent (`decisions` answers `hold`): every class
@@ -26,8 +26,8 @@ public struct Detection: Sendable, Equatable {
     public var blocking: Bool
 
     public init(exceptionClass: String, category: ExceptionCategory, severity: ExceptionSeverity, summary: String,
-                trigger: SpanReference?, dedupeKey: String, occurrences: Int, service: String, tool: String?,
-                foldsInto: String? = nil, callID: String? = nil, blocking: Bool? = nil) {
+                trigger: SpanReference?, dedupeKey: DedupeKey, occurrences: Int, service: String, tool: String?,
+                foldsInto: DedupeKey? = nil, callID: String? = nil, blocking: Bool? = nil) {
         self.foldsInto = foldsInto
         self.callID = callID
         self.blocking = blocking ?? (category != .transient)
@@ -42,18 +42,13 @@ public struct Detection: Sendable, Equatable {
         self.tool = tool
     }
 
-    /// The dedupe key of the pattern `key` of `detector`: one exception per pattern per workflow.
-    public static func dedupeKey(detector: String, key: String) -> String {
-        detector + "\u{1F}" + key
-    }
-
     /// The exception id: `exc_` and 16 hex digits of a stable hash of class, key and trigger, so
     /// the same detection yields the same id after re-delivery or a restart.
     public var exceptionID: String? {
         guard let trigger else { return nil }
         var hash = StableHash()
         hash.combine(exceptionClass)
-        hash.combine(dedupeKey)
+        hash.combine(dedupeKey.text)
         hash.combine(trigger.traceID.hex)
         hash.combine(trigger.spanID.hex)
         return "exc_" + hash.hex

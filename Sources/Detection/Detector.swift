@@ -48,9 +48,9 @@ public protocol DetectionContext: SpanLookup {
     /// The fact of `key` at `index`, in start order (then id).
     func fact(_ key: String, at index: Int) throws -> FactOccurrence?
     /// Whether the workflow already has an exception for this pattern (then its trigger is settled).
-    func isFiled(_ dedupeKey: String) throws -> Bool
+    func isFiled(_ dedupeKey: DedupeKey) throws -> Bool
     /// Whether the workflow has an open or acknowledged exception for this pattern.
-    func isActive(_ dedupeKey: String) throws -> Bool
+    func isActive(_ dedupeKey: DedupeKey) throws -> Bool
     /// The workflow's spans called `name` that started after `start` (without their links).
     func spans(named name: String, startingAfter start: UInt64) throws -> [CausalNode]
     /// Whether any span of the workflow started after `time` (the run went on).
@@ -86,7 +86,7 @@ struct CountedPattern {
     var count: Int
     var trigger: SpanReference?
 
-    init?(key: String, dedupeKey: String, limit: Int, in context: some DetectionContext) throws {
+    init?(key: String, dedupeKey: DedupeKey, limit: Int, in context: some DetectionContext) throws {
         count = try context.count(key)
         guard count >= limit else { return nil }
         trigger = try context.isFiled(dedupeKey) ? nil : try context.fact(key, at: limit - 1)?.reference

@@ -33,8 +33,8 @@ public struct RepeatFailureDetector: Detector {
     }
 
     /// The dedupe key of the exception this span's failure counts towards.
-    public func dedupeKey(of span: Span, service: String) -> String? {
-        Failure(span, typing: typing).map { Detection.dedupeKey(detector: name, key: key(of: span, failure: $0, service: service)) }
+    public func dedupeKey(of span: Span, service: String) -> DedupeKey? {
+        Failure(span, typing: typing).map { DedupeKey(detector: name, key: key(of: span, failure: $0, service: service)) }
     }
 
     public func evaluate(key: String, in context: some DetectionContext) throws -> Detection? {
@@ -45,7 +45,7 @@ public struct RepeatFailureDetector: Detector {
         let nonTransientLimit = max(1, configuration.nonTransientMaxAttempts)
         var transient = typing.isTransient(type)
         var limit = transient ? transientLimit : nonTransientLimit
-        let dedupeKey = Detection.dedupeKey(detector: name, key: key)
+        let dedupeKey = DedupeKey(detector: name, key: key)
         if !transient, typing.isGeneric(type), nonTransientLimit < transientLimit {
             // Untyped: transient until the workflow settles without recovering.
             let count = try context.count(key)

@@ -25,7 +25,7 @@ public struct StaleConnectorDataDetector: Detector {
         guard fields.count == 3 else { return nil }
         let (connector, service, tool) = (fields[0], fields[1], fields[2])
         let limit = max(1, configuration.staleReadsBeforeEscalation)
-        let dedupeKey = Detection.dedupeKey(detector: name, key: key)
+        let dedupeKey = DedupeKey(detector: name, key: key)
         guard let pattern = try CountedPattern(key: key, dedupeKey: dedupeKey, limit: limit, in: context) else { return nil }
         return Detection(
             exceptionClass: name,

@@ -46,7 +46,7 @@ public struct UnresolvedFailureDetector: Detector {
             severity: .high,
             summary: "\(operation) failed with \(type) and no later attempt succeeded before the workflow went quiet",
             trigger: trigger.reference,
-            dedupeKey: Detection.dedupeKey(detector: name, key: key),
+            dedupeKey: DedupeKey(detector: name, key: key),
             occurrences: unresolved.count,
             service: service,
             tool: tool.isEmpty ? nil : tool,

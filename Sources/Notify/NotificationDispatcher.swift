@@ -10,7 +10,7 @@ import Storage
 /// commit that writes a delivery, and by its clock for retries (the injected clock: tests move
 /// time instead of sleeping).
 public struct NotificationDispatcher: Service {
-    let store: TraceStore
+    let store: any NotificationOutbox
     let targets: [String: NotificationTarget]
     let clock: any WallClock
     let logger: Logger
@@ -23,7 +23,7 @@ public struct NotificationDispatcher: Service {
     /// Deliveries in flight at once.
     static let batch = 32
 
-    public init(store: TraceStore, targets: [NotificationTarget], clock: any WallClock, pollNanos: UInt64 = 1_000_000_000, logger: Logger) {
+    public init(store: any NotificationOutbox, targets: [NotificationTarget], clock: any WallClock, pollNanos: UInt64 = 1_000_000_000, logger: Logger) {
         self.store = store
         self.targets = Dictionary(targets.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.clock = clock

@@ -20,7 +20,7 @@ final class DetectionCache: Sendable {
     /// What is known of one workflow.
     private struct Known {
         var counts: [String: [String: Int]] = [:]
-        var filed: [String: Filed?] = [:]
+        var filed: [DedupeKey: Filed?] = [:]
         /// Every key with facts in the workflow, by detector, once read whole.
         var keys: [String: Set<String>]?
     }
@@ -75,14 +75,14 @@ final class DetectionCache: Sendable {
     }
 
     /// The active-or-closed (not merged) exception of the pattern in the workflow.
-    func filed(_ dedupeKey: String, workflow: Int64, _ db: Database) throws -> Filed? {
+    func filed(_ dedupeKey: DedupeKey, workflow: Int64, _ db: Database) throws -> Filed? {
         if let known = state.withLock({ $0.workflows[workflow]?.filed[dedupeKey] }) { return known }
         let found = try ExceptionRecorder.filed(db, dedupeKey: dedupeKey, workflow: workflow)
         setFiled(found, dedupeKey, workflow: workflow)
         return found
     }
 
-    func setFiled(_ value: Filed?, _ dedupeKey: String, workflow: Int64) {
+    func setFiled(_ value: Filed?, _ dedupeKey: DedupeKey, workflow: Int64) {
         state.withLock { state in
             if state.workflows[workflow, default: Known()].filed.updateValue(value, forKey: dedupeKey) == nil { state.added += 1 }
         }

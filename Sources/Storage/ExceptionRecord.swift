@@ -19,7 +19,8 @@ public struct ExceptionRecord: Sendable, Equatable {
     public var tool: String?
     /// The span that triggered it.
     public var trigger: SpanReference
-    public var dedupeKey: String
+    /// Nil only for a stored key without its separator (none are written).
+    public var dedupeKey: DedupeKey?
     /// The workflow it was found in (moved along when workflows merge), and that workflow's id
     /// as the API shows it (`wf_…`).
     public var workflowID: Int64
@@ -77,7 +78,7 @@ public struct ExceptionRecord: Sendable, Equatable {
         service = row["service"]
         tool = row["tool"]
         trigger = SpanReference(traceID: traceID, spanID: spanID)
-        dedupeKey = row["dedupe_key"]
+        dedupeKey = DedupeKey(text: row["dedupe_key"])
         workflowID = row["workflow_id"]
         workflowName = TraceID(data: row["workflow_key"]).map { "wf_" + $0.hex }
         occurrences = row["occurrences"]

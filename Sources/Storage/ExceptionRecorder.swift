@@ -34,7 +34,7 @@ struct ExceptionRecorder {
                     id, detection.exceptionClass, detection.category.rawValue, detection.severity.rawValue, route.owner,
                     Int64(bitPattern: route.slaNanos), Int64(bitPattern: now &+ route.slaNanos), detection.summary,
                     detection.service, detection.tool, Data(trigger.traceID.bytes), Data(trigger.spanID.bytes),
-                    detection.dedupeKey, workflow, detection.occurrences, Int64(bitPattern: now), Int64(bitPattern: now),
+                    detection.dedupeKey.text, workflow, detection.occurrences, Int64(bitPattern: now), Int64(bitPattern: now),
                     detection.callID, detection.blocking, route.escalateTo,
                 ])
             guard db.changesCount > 0 else { return (id, false) }
@@ -104,7 +104,7 @@ struct ExceptionRecorder {
             """), arguments: [absorbed])
         for row in rows {
             let id: String = row["id"]
-            guard let kept = try Self.filed(db, dedupeKey: row["dedupe_key"], workflow: survivor) else { continue }
+            guard let dedupeKey = DedupeKey(text: row["dedupe_key"]), let kept = try Self.filed(db, dedupeKey: dedupeKey, workflow: survivor) else { continue }
             var keptID = kept.id
             var mergedID = id
             let absorbedOpened: Int64 = row["opened_at_unix_nano"]
@@ -119,11 +119,11 @@ struct ExceptionRecorder {
     }
 
     /// The exception already filed for this pattern in the workflow, if any.
-    static func filed(_ db: Database, dedupeKey: String, workflow: Int64) throws -> DetectionCache.Filed? {
+    static func filed(_ db: Database, dedupeKey: DedupeKey, workflow: Int64) throws -> DetectionCache.Filed? {
         try Row.fetchOne(db.cachedStatement(sql: """
             SELECT id, status, occurrences, opened_at_unix_nano FROM exception WHERE workflow_id = ? AND dedupe_key = ? AND status != 'merged'
             ORDER BY opened_at_unix_nano, id LIMIT 1
-            """), arguments: [workflow, dedupeKey]).map { row in
+            """), arguments: [workflow, dedupeKey.text]).map { row in
             DetectionCache.Filed(id: row["id"], status: ExceptionStatus(rawValue: row["status"]) ?? .open, occurrences: row["occurrences"],
                                  openedAtUnixNano: row["opened_at_unix_nano"])
         }

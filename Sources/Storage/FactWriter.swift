@@ -34,7 +34,7 @@ struct FactWriter {
                 let members = group.spans.filter { isNew[$0] }
                 guard !members.isEmpty, let workflow = workflowOf(group.trace) else { continue }
                 var count = members.count
-                if try cache.filed(Detection.dedupeKey(detector: group.detector, key: group.key), workflow: workflow, db) == nil {
+                if try cache.filed(DedupeKey(detector: group.detector, key: group.key), workflow: workflow, db) == nil {
                     count = try members.reduce(0) { stored, member in try stored + (store(rows.spans[member], group.detector, group.key) ? 1 : 0) }
                 }
                 if count > 0 { counts.append((group.trace, group.detector, group.key, count)) }

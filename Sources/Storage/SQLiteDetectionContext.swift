@@ -28,11 +28,11 @@ struct SQLiteDetectionContext: DetectionContext {
         try FactQueries.fact(db, workflow: workflow, detector: detector, key: key, at: index)
     }
 
-    func isFiled(_ dedupeKey: String) throws -> Bool {
+    func isFiled(_ dedupeKey: DedupeKey) throws -> Bool {
         try cache.filed(dedupeKey, workflow: workflow, db) != nil
     }
 
-    func isActive(_ dedupeKey: String) throws -> Bool {
+    func isActive(_ dedupeKey: DedupeKey) throws -> Bool {
         try cache.filed(dedupeKey, workflow: workflow, db)?.status.isActive ?? false
     }
 

@@ -7,14 +7,14 @@ import ServiceLifecycle
 /// refreshes the queue's planner statistics hourly. Driven by the injected clock, so tests advance time
 /// instead of sleeping.
 public struct SettleTimer: Service {
-    let store: TraceStore
+    let store: any QueueMaintenance
     let clock: any WallClock
     /// Looks for new windows at least this often (a write may open one that ends sooner than the
     /// one being waited for).
     let pollNanos: UInt64
     let logger: Logger
 
-    public init(store: TraceStore, clock: any WallClock, pollNanos: UInt64 = 1_000_000_000, logger: Logger) {
+    public init(store: any QueueMaintenance, clock: any WallClock, pollNanos: UInt64 = 1_000_000_000, logger: Logger) {
         self.store = store
         self.clock = clock
         self.pollNanos = pollNanos

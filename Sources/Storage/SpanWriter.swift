@@ -30,7 +30,7 @@ public final class SpanWriter: Service, Sendable {
         var finished = false
     }
 
-    private let store: TraceStore
+    private let store: any SpanRecorder
     private let logger: Logger
     private let state = Mutex(State())
     /// Spans waiting beyond this refuse new requests with `Saturated`.

@@ -82,10 +82,8 @@ extension TraceStore {
 
     /// The spans the exception's pattern counted (its facts), for its receipts.
     static func countedAttempts(_ record: ExceptionRecord, _ db: Database) throws -> [SpanReference] {
-        guard let separator = record.dedupeKey.firstIndex(of: "\u{1F}") else { return [] }
-        let detector = String(record.dedupeKey[..<separator])
-        let key = String(record.dedupeKey[record.dedupeKey.index(after: separator)...])
-        return try FactQueries.facts(db, workflow: record.workflowID, detector: detector, key: key).map(\.reference)
+        guard let pattern = record.dedupeKey else { return [] }
+        return try FactQueries.facts(db, workflow: record.workflowID, detector: pattern.detector, key: pattern.key).map(\.reference)
     }
 
     /// Gives free pages back to the file system, a few at a time (`auto_vacuum = INCREMENTAL`).

@@ -100,18 +100,6 @@ public final class TraceStore: Sendable {
         }
     }
 
-    /// What one transaction stored.
-    struct Recorded {
-        /// Spans that were new (not re-deliveries).
-        var inserted: Int
-        /// Time spent joining the new spans' traces into workflows.
-        var stitching: Duration
-        /// Time spent judging patterns and filing exceptions.
-        var detection: Duration = .zero
-        /// Exceptions opened by this transaction.
-        var opened: [String] = []
-    }
-
     private func insert(_ batches: [SpanRows], receivedAt: UInt64) async throws -> Recorded {
         detectionCache.trim()
         return try await pool.write { db in

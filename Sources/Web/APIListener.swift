@@ -2,8 +2,8 @@ import Correlation
 import Foundation
 import Hummingbird
 import Ingest
-import NIOSSL
 import Logging
+import NIOSSL
 import ServiceLifecycle
 import Storage
 import TraceModel
@@ -14,7 +14,7 @@ public struct APIListener: Service {
 
     /// - Parameter onListening: called once the socket is bound, with the actual host and port.
     public init(
-        host: String, port: Int, store: TraceStore, clock: any WallClock = SystemClock(), reviewers: ReviewerDirectory = ReviewerDirectory(),
+        host: String, port: Int, store: any ExceptionQueue & WorkflowReader, clock: any WallClock = SystemClock(), reviewers: ReviewerDirectory = ReviewerDirectory(),
         connections: ConnectionLimits = .default, tls: TLSConfiguration? = nil, allowedHosts: [String] = [],
         ingestFigures: @escaping @Sendable () -> IngestFigures, logger: Logger,
         onListening: @escaping @Sendable (String, Int) async -> Void
@@ -38,7 +38,7 @@ public struct APIListener: Service {
 
     /// Every route of the listener, behind the security headers and the access check.
     public static func router(
-        store: TraceStore, clock: any WallClock, reviewers: ReviewerDirectory, signer: SessionSigner = SessionSigner(),
+        store: any ExceptionQueue & WorkflowReader, clock: any WallClock, reviewers: ReviewerDirectory, signer: SessionSigner = SessionSigner(),
         origin: RequestOriginMiddleware = RequestOriginMiddleware(listenerHost: "127.0.0.1", allowedHosts: []),
         ingestFigures: @escaping @Sendable () -> IngestFigures
     ) throws -> Router<WebRequestContext> {

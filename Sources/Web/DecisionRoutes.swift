@@ -5,7 +5,7 @@ import TraceModel
 /// `GET /api/v1/decisions?trace_id=…&wait=…`: what the agent should do now (DESIGN.md §9),
 /// held until the answer changes or the wait is up (a long poll).
 struct DecisionRoutes {
-    let store: TraceStore
+    let store: any ExceptionQueue & WorkflowReader
     let clock: any WallClock
     /// The longest a long poll may be held.
     static let maxWaitNanos: UInt64 = 60_000_000_000

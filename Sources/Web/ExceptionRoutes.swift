@@ -6,7 +6,7 @@ import TraceModel
 
 /// `/api/v1/exceptions`: the queue, one exception, and reviewer actions.
 struct ExceptionRoutes {
-    let store: TraceStore
+    let store: any ExceptionQueue & WorkflowReader
     let now: @Sendable () -> UInt64
 
     func add(to router: Router<WebRequestContext>) {
@@ -18,7 +18,7 @@ struct ExceptionRoutes {
                 throw APIError.badRequest(problem.code, problem.message)
             }
             let timestamp = now()
-            let page = try await store.exceptions(query.filter, limit: query.limit, after: query.cursor, now: timestamp)
+            let page = try await store.exceptions(query.filter, order: .newest, limit: query.limit, after: query.cursor, now: timestamp)
             var writer = JSONWriter(capacity: 512 * page.items.count + 64)
             writer.raw("{\"exceptions\":[")
             for (index, record) in page.items.enumerated() {

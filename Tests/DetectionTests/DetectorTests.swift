@@ -13,8 +13,8 @@ struct MemoryContext: DetectionContext {
     func facts(_ key: String) -> [FactOccurrence] { factsByKey[key] ?? [] }
     func keys() -> [String] { factsByKey.keys.sorted() }
     func node(_ reference: SpanReference) -> CausalNode? { graph.node(reference) }
-    func isFiled(_ dedupeKey: String) -> Bool { false }
-    func isActive(_ dedupeKey: String) -> Bool { false }
+    func isFiled(_ dedupeKey: DedupeKey) -> Bool { false }
+    func isActive(_ dedupeKey: DedupeKey) -> Bool { false }
     func reviewerApproved(tool: String) -> Bool { false }
     func hasSpans(startingAfter time: UInt64) -> Bool { graph.nodes.contains { $0.span.startTimeUnixNano > time } }
     func spans(named name: String, startingAfter start: UInt64) -> [CausalNode] {
@@ -180,7 +180,7 @@ struct DetectorTests {
 struct OwnerRoutingTests {
     static func detection(class exceptionClass: String = "approval_required", service: String = "refunds", tool: String? = "payments.issue_refund") -> Detection {
         Detection(exceptionClass: exceptionClass, category: .policy, severity: .critical, summary: "", trigger: SpanReference(traceID: .stub(1), spanID: .stub(1)),
-                  dedupeKey: "k", occurrences: 1, service: service, tool: tool)
+                  dedupeKey: DedupeKey(detector: "d", key: "k"), occurrences: 1, service: service, tool: tool)
     }
 
     @Test("the first matching rule wins; globs match tools; nothing matching falls back to ops-triage")

@@ -7,7 +7,7 @@ import TraceModel
 /// The reviewers' room (DESIGN.md §7): the queue, an exception, a workflow's timeline, insights,
 /// sign-in, and actions as form posts carrying the session's CSRF token.
 struct DashboardRoutes {
-    let store: TraceStore
+    let store: any ExceptionQueue & WorkflowReader
     let now: @Sendable () -> UInt64
     let reviewers: ReviewerDirectory
     let signer: SessionSigner

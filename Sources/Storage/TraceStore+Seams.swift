@@ -1,0 +1,2 @@
+/// The SQLite store behind every seam.
+extension TraceStore: SpanRecorder, QueueMaintenance, ExceptionQueue, WorkflowReader, NotificationOutbox {}

@@ -1,0 +1,97 @@
+import Correlation
+import Detection
+import Foundation
+import Logging
+import Storage
+import Testing
+import TestSupport
+import TraceModel
+
+/// What every store must do, asked only through the seams the writer, the timers, the API and the
+/// notifier use (`ExceptionQueue`, `WorkflowReader`, `QueueMaintenance`, `NotificationOutbox`).
+/// Each test runs once per store kind; PostgreSQL joins `StoreKind` with its store.
+@Suite("The store contract")
+struct StoreContractTests {
+    typealias Store = ExceptionQueue & WorkflowReader & QueueMaintenance & NotificationOutbox
+
+    enum StoreKind: String, CaseIterable, CustomStringConvertible {
+        case sqlite
+
+        var description: String { rawValue }
+
+        /// A fresh, empty store and a way to open the same data again (a restart).
+        func make() throws -> (store: any Store, writer: SpanWriter, reopen: () throws -> any Store) {
+            switch self {
+            case .sqlite:
+                let store = try TraceStore(path: temporaryDatabasePath())
+                return (store, SpanWriter(store: store, logger: Logger(label: "contract")), { try TraceStore(path: store.path) })
+            }
+        }
+    }
+
+    static let t0: UInt64 = 1_700_000_000_000_000_000
+
+    /// Writes `batches` through a running writer, then stops it (every write committed).
+    static func write(_ batches: [TraceBatch], with writer: SpanWriter) async throws {
+        let running = Task { try await writer.run() }
+        for batch in batches { try await writer.write(batch) }
+        writer.finish()
+        try await running.value
+    }
+
+    static func staleRead(_ trace: UInt64, _ span: UInt64) -> Span {
+        Span.stub(trace: .stub(trace), span: .stub(span), parent: span == 1 ? nil : .stub(1), start: t0 + span,
+                  attributes: [Attribute("connector.name", .string("vendor-master")), Attribute("connector.data.age_ms", .int(7_200_000))])
+    }
+
+    @Test("linked traces in any arrival order make one workflow with the same causal path", arguments: StoreKind.allCases)
+    func stitching(kind: StoreKind) async throws {
+        for order in WorkflowFixture.ArrivalOrder.allCases {
+            let (store, writer, _) = try kind.make()
+            try await Self.write(WorkflowFixture.requests(in: order), with: writer)
+            let workflow = try #require(try await store.workflow(containing: WorkflowFixture.batch), "\(order)")
+            #expect(Set(workflow.traceIDs) == [WorkflowFixture.request, WorkflowFixture.worker, WorkflowFixture.retry, WorkflowFixture.batch])
+            #expect(workflow.spans.count == WorkflowFixture.spans.count)
+            let target = SpanReference(traceID: WorkflowFixture.retry, spanID: .stub(0x32))
+            let path = try #require(try await store.causalPath(to: target)?.path, "\(order)")
+            #expect(path.hops.map { "\($0.reference.traceID.hex)/\($0.reference.spanID.hex)/\($0.relation.rawValue)" }
+                == WorkflowFixture.retryToolCallPath.map { "\($0.0.hex)/\($0.1.hex)/\($0.2)" }, "\(order)")
+        }
+    }
+
+    @Test("re-delivery stores nothing twice, and a detection keeps its id across a restart", arguments: StoreKind.allCases)
+    func redelivery(kind: StoreKind) async throws {
+        let (store, writer, reopen) = try kind.make()
+        let batch = TraceBatch.stub(service: "vendor-sync", spans: [Self.staleRead(0x51, 1), Self.staleRead(0x51, 2)])
+        try await Self.write([batch, batch], with: writer)
+        #expect(try await store.spans(inTrace: .stub(0x51)).count == 2)
+        let items = try await store.exceptions(ExceptionFilter(), limit: 10, after: nil).items
+        #expect(items.map(\.exceptionClass) == ["stale_connector_data"])
+        let filed = try #require(items.first)
+        #expect(filed.occurrences == 1)
+        #expect(filed.dedupeKey?.detector == "stale_connector_data")
+
+        let again = try reopen()
+        #expect(try await again.exception(id: filed.id)?.record.occurrences == 1)
+        #expect(try await again.exceptions(ExceptionFilter(), limit: 10, after: nil).items.map(\.id) == [filed.id])
+    }
+
+    @Test("a reviewer's action moves the item, its history and the queue's figures", arguments: StoreKind.allCases)
+    func reviewerAction(kind: StoreKind) async throws {
+        let (store, writer, _) = try kind.make()
+        try await Self.write([.stub(service: "vendor-sync", spans: [Self.staleRead(0x52, 1), Self.staleRead(0x52, 2)])], with: writer)
+        let filed = try #require(try await store.exceptions(ExceptionFilter(), limit: 10, after: nil).items.first)
+        let changes = store.queueChanges.version
+        try await store.apply(.resolve, to: filed.id, actor: "sam", owner: nil, note: "feed fixed", at: Self.t0 + 10)
+        let detail = try #require(try await store.exception(id: filed.id))
+        #expect(detail.record.status == .resolved)
+        #expect(detail.history.map(\.action) == ["opened", "resolved"])
+        #expect(store.queueChanges.version > changes)
+        #expect(try await store.exceptionCounts(ExceptionFilter(), now: Self.t0 + 20)[.resolved] == 1)
+        let figures = try await store.queueStatistics(now: Self.t0 + 20).total
+        #expect(figures.open == 0 && figures.resolved == 1)
+        // Nothing is due to settle or breach in a quiet store, and no route means an empty outbox.
+        #expect(try await store.settle(now: Self.t0 + 30).opened.isEmpty)
+        #expect(try await store.dueDeliveries(now: Self.t0 + 30, limit: 10).isEmpty)
+    }
+}
