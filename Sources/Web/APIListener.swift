@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Ingest
 import Logging
+import NIOPosix
 import NIOSSL
 import ServiceLifecycle
 import Storage
@@ -28,9 +29,14 @@ public struct APIListener: Service {
             onServerRunning: { channel in
                 await onListening(channel.localAddress?.ipAddress ?? host, channel.localAddress?.port ?? port)
             },
+            eventLoopGroupProvider: .shared(Self.eventLoop),
             logger: logger
         )
     }
+
+    /// The API's own event loop: on the shared ones, `/healthz` and the reviewers' pages waited
+    /// behind ingest's bodies (hundreds of 19 MiB uploads being read and drained at once).
+    static let eventLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
     public func run() async throws {
         try await application.run()
