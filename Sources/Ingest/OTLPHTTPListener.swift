@@ -67,12 +67,13 @@ public struct OTLPHTTPListener: Service {
             try handler.authorize(request.headers[.authorization])
             guard let encoding else {
                 let message = "Content-Type must be application/x-protobuf or application/json, got \(mediaType.map { "\"\($0)\"" } ?? "none")"
-                throw IngestError.unsupportedMediaType(message)
+                throw handler.refuse(.unsupportedMediaType(message))
             }
             let limit = handler.limits.maxBodyBytes
             let declared = request.headers[.contentLength].flatMap(Int.init)
-            if let declared, declared > limit { throw IngestError.tooLarge(limitBytes: limit) }
-            let compressed = try isCompressed(request)
+            if let declared, declared > limit { throw handler.refuse(.tooLarge(limitBytes: limit)) }
+            let compressed: Bool
+            do { compressed = try isCompressed(request) } catch { throw handler.refuse(error) }
             var reservation = try handler.admit(bytes: declared ?? min(limit, 64 * 1024))
             bodyStarted = true
             let body: ByteBuffer

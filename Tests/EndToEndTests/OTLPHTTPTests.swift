@@ -135,6 +135,9 @@ struct OTLPHTTPTests {
             #expect(get.headers["allow"] == "POST")
             let put = try await HTTP.send(server.otlpHTTP + "/v1/traces", method: .PUT, body: [1])
             #expect(put.status == 405)
+            // Refused before their bodies were read, and counted like every other refusal.
+            let ingest = try #require(try await HTTP.getJSON(server.api + "/api/v1/stats")["ingest"] as? [String: Any])
+            #expect(ingest["requests_refused"] as? Int == 3)
         }
     }
 
@@ -143,6 +146,9 @@ struct OTLPHTTPTests {
         try await TestServer.with { server async throws in
             let big = [UInt8](repeating: 0, count: 20 * 1024 * 1024 + 1)
             #expect(try await HTTP.postProtobuf(server, big).status == 413)
+            // Refused by its Content-Length, before its body was read, and counted.
+            let ingest = try #require(try await HTTP.getJSON(server.api + "/api/v1/stats")["ingest"] as? [String: Any])
+            #expect(ingest["requests_refused"] as? Int == 1)
             let bomb = try gzipped(big)
             #expect(bomb.count < 1024 * 1024)
             #expect(try await HTTP.postProtobuf(server, bomb, gzip: true).status == 413)
