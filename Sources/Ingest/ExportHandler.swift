@@ -59,7 +59,7 @@ public final class ExportHandler: Sendable {
             for entry in tokens where TokenDigest.constantTimeEqual(entry.sha256, digest) { matched = true }
         }
         guard matched else {
-            counters.withLock { $0.unauthenticated += 1; $0.requestsRefused += 1 }
+            counters.withLock { $0.unauthenticated += 1 }
             throw .unauthenticated
         }
     }
@@ -79,7 +79,15 @@ public final class ExportHandler: Sendable {
     /// Counts a refusal for a full budget, in the overloaded terms exporters retry.
     func overBudget() -> IngestError {
         counters.withLock { $0.overBudget += 1 }
-        return refuse(.overloaded(retryAfterSeconds: limits.retryAfterSeconds))
+        return .overloaded(retryAfterSeconds: limits.retryAfterSeconds)
+    }
+
+    /// Counts one refused export request. Each transport calls it once, where an export's error
+    /// leaves for the client (`OTLPHTTPListener.export`, the gRPC handler), whichever check
+    /// refused it: counting at every throw site missed some (a 415, a gzip bomb over HTTP) and
+    /// counted others twice (the budget running out while a gRPC message was gunzipped).
+    public func countRefusal() {
+        counters.withLock { $0.requestsRefused += 1 }
     }
 
     public var statistics: Counters { counters.withLock { $0 } }
@@ -106,9 +114,9 @@ public final class ExportHandler: Sendable {
 
     /// Runs CPU-heavy work (decoding a 19 MiB body takes a while) on NIO's thread pool rather than
     /// Swift's cooperative pool, whose two threads (on two cores) every request handler needs:
-    /// with 13 such decodes under way `/healthz` waited up to 450–620 ms for one; off the pool,
+    /// with 13 such decodes under way `/healthz` waited up to 450–616 ms for one; off the pool,
     /// 41–134 ms (release `causeway-bench --admission-only`, alternating builds), and peak RSS
-    /// fell from 836–930 MiB to 505–595 MiB (fewer decoded copies alive at once).
+    /// fell from 836–930 MiB to 505–595 MiB (why was not measured).
     private func offLoop<T: Sendable>(_ work: @escaping @Sendable () -> Result<T, IngestError>) async throws(IngestError) -> T {
         let result: Result<T, IngestError>
         do {
@@ -126,18 +134,13 @@ public final class ExportHandler: Sendable {
             return try await export(message, encoding: .protobuf)
         }
         switch signal {
-        case .tooLarge: throw refuse(.tooLarge(limitBytes: limits.maxBodyBytes))
+        case .tooLarge: throw .tooLarge(limitBytes: limits.maxBodyBytes)
         case .overloaded: throw IngestError.overloaded(retryAfterSeconds: limits.retryAfterSeconds)
         case .unauthenticated: throw IngestError.unauthenticated
         case .gzip:
             var reservation = try admit(bytes: 0)
             var gunzip = try Gunzip(maxInput: limits.maxBodyBytes, maxOutput: limits.maxBodyBytes)
-            let body: ByteBuffer
-            do {
-                body = try gunzip.decompress(ByteBuffer(bytes: message[offset...]), holding: &reservation, for: self)
-            } catch {
-                throw refuse(error)
-            }
+            let body = try gunzip.decompress(ByteBuffer(bytes: message[offset...]), holding: &reservation, for: self)
             let response = try await export(body, encoding: .protobuf)
             reservation.end()
             return response
@@ -145,7 +148,7 @@ public final class ExportHandler: Sendable {
     }
 
     private func decode(_ body: UnsafeRawBufferPointer, encoding: Encoding) throws(IngestError) -> DecodedExport {
-        guard body.count <= limits.maxBodyBytes else { throw refuse(.tooLarge(limitBytes: limits.maxBodyBytes)) }
+        guard body.count <= limits.maxBodyBytes else { throw .tooLarge(limitBytes: limits.maxBodyBytes) }
         let decoded: DecodedExport
         do {
             switch encoding {
@@ -154,7 +157,7 @@ public final class ExportHandler: Sendable {
             }
         } catch {
             logger.debug("export request refused", metadata: ["reason": "\(error.message)"])
-            throw refuse(.badRequest(error.message))
+            throw .badRequest(error.message)
         }
         return decoded
     }
@@ -167,7 +170,7 @@ public final class ExportHandler: Sendable {
         let running = inFlight.wrappingAdd(1, ordering: .relaxed).newValue
         defer { inFlight.wrappingSubtract(1, ordering: .relaxed) }
         if decoded.batch.spanCount > 0, running > limits.maxConcurrentExports {
-            throw refuse(.overloaded(retryAfterSeconds: limits.retryAfterSeconds))
+            throw .overloaded(retryAfterSeconds: limits.retryAfterSeconds)
         }
         let perTrace = decoded.batch.spansPerTrace
         let overCap = traceSpans.admit(perTrace)
@@ -200,17 +203,12 @@ public final class ExportHandler: Sendable {
     private func refusal(for error: any Error) -> IngestError {
         switch error {
         case SpanSinkError.overloaded(let seconds):
-            return refuse(.overloaded(retryAfterSeconds: seconds))
+            return .overloaded(retryAfterSeconds: seconds)
         case SpanSinkError.unavailable(let reason):
-            return refuse(.unavailable(reason))
+            return .unavailable(reason)
         default:
             logger.error("spans could not be stored", metadata: ["error": "\(error)"])
-            return refuse(.unavailable("spans could not be stored; retry later"))
+            return .unavailable("spans could not be stored; retry later")
         }
-    }
-
-    func refuse(_ error: IngestError) -> IngestError {
-        counters.withLock { $0.requestsRefused += 1 }
-        return error
     }
 }

@@ -93,6 +93,7 @@ struct TraceExportService: RegistrableRPCService {
                 let response = try await handler.export(guarded: request.message)
                 return StreamingServerResponse(single: ServerResponse(message: OTLPProtobuf.encode(response)))
             } catch let error as IngestError {
+                handler.countRefusal()
                 var metadata: Metadata = [:]
                 if let seconds = error.retryAfterSeconds {
                     metadata.addString(String(seconds), forKey: "retry-after-seconds")

@@ -67,13 +67,12 @@ public struct OTLPHTTPListener: Service {
             try handler.authorize(request.headers[.authorization])
             guard let encoding else {
                 let message = "Content-Type must be application/x-protobuf or application/json, got \(mediaType.map { "\"\($0)\"" } ?? "none")"
-                throw handler.refuse(.unsupportedMediaType(message))
+                throw IngestError.unsupportedMediaType(message)
             }
             let limit = handler.limits.maxBodyBytes
             let declared = request.headers[.contentLength].flatMap(Int.init)
-            if let declared, declared > limit { throw handler.refuse(.tooLarge(limitBytes: limit)) }
-            let compressed: Bool
-            do { compressed = try isCompressed(request) } catch { throw handler.refuse(error) }
+            if let declared, declared > limit { throw IngestError.tooLarge(limitBytes: limit) }
+            let compressed = try isCompressed(request)
             var reservation = try handler.admit(bytes: declared ?? min(limit, 64 * 1024))
             bodyStarted = true
             let body: ByteBuffer
@@ -87,12 +86,14 @@ public struct OTLPHTTPListener: Service {
             reservation.end()
             return successResponse(response, encoding: encoding)
         } catch let error as IngestError {
+            handler.countRefusal()
             var response = errorResponse(error, encoding: encoding ?? .json)
             if !bodyStarted, await !discard(request.body, upTo: handler.limits.maxBodyBytes) {
                 response.headers[.connection] = "close"
             }
             return response
         } catch {
+            handler.countRefusal()
             return errorResponse(.badRequest("the request body could not be read: \(error)"), encoding: encoding ?? .json)
         }
     }

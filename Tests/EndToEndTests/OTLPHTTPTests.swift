@@ -152,6 +152,8 @@ struct OTLPHTTPTests {
             let bomb = try gzipped(big)
             #expect(bomb.count < 1024 * 1024)
             #expect(try await HTTP.postProtobuf(server, bomb, gzip: true).status == 413)
+            let afterBomb = try #require(try await HTTP.getJSON(server.api + "/api/v1/stats")["ingest"] as? [String: Any])
+            #expect(afterBomb["requests_refused"] as? Int == 2, "the bomb, found while inflating, counts too")
             #expect(try await HTTP.postProtobuf(server, TraceBatch.everyField.protobufExportRequest()).status == 200)
         }
     }

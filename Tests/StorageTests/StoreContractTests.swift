@@ -76,11 +76,16 @@ struct StoreContractTests {
         #expect(try await again.exceptions(ExceptionFilter(), limit: 10, after: nil).items.map(\.id) == [filed.id])
     }
 
-    @Test("a reviewer's action moves the item, its history and the queue's figures", arguments: StoreKind.allCases)
-    func reviewerAction(kind: StoreKind) async throws {
+    @Test("a reviewer's action moves the item, its history and the queue's figures; the timers settle and breach", arguments: StoreKind.allCases)
+    func reviewerActionAndTimers(kind: StoreKind) async throws {
         let (store, writer, _) = try kind.make()
-        try await Self.write([.stub(service: "vendor-sync", spans: [Self.staleRead(0x52, 1), Self.staleRead(0x52, 2)])], with: writer)
+        let failing = Span.stub(trace: .stub(0x53), span: .stub(1), name: "charge card", start: Self.t0,
+                                events: [SpanEvent(timeUnixNano: Self.t0 + 1, name: "exception", attributes: [Attribute("exception.type", .string("CardDeclined"))])],
+                                status: SpanStatus(code: .error, message: "card declined"))
+        try await Self.write([.stub(service: "vendor-sync", spans: [Self.staleRead(0x52, 1), Self.staleRead(0x52, 2)]),
+                              .stub(service: "billing", spans: [failing])], with: writer)
         let filed = try #require(try await store.exceptions(ExceptionFilter(), limit: 10, after: nil).items.first)
+        #expect(filed.exceptionClass == "stale_connector_data")   // the failure waits for its workflow to settle
         let changes = store.queueChanges.version
         try await store.apply(.resolve, to: filed.id, actor: "sam", owner: nil, note: "feed fixed", at: Self.t0 + 10)
         let detail = try #require(try await store.exception(id: filed.id))
@@ -90,8 +95,15 @@ struct StoreContractTests {
         #expect(try await store.exceptionCounts(ExceptionFilter(), now: Self.t0 + 20)[.resolved] == 1)
         let figures = try await store.queueStatistics(now: Self.t0 + 20).total
         #expect(figures.open == 0 && figures.resolved == 1)
-        // Nothing is due to settle or breach in a quiet store, and no route means an empty outbox.
-        #expect(try await store.settle(now: Self.t0 + 30).opened.isEmpty)
-        #expect(try await store.dueDeliveries(now: Self.t0 + 30, limit: 10).isEmpty)
+
+        // Quiet past `settle_after` (the writer stamps spans with the wall clock), the failure is
+        // filed; a month later its SLA has passed.
+        let later = UInt64(Date().timeIntervalSince1970 * 1e9) + 3_600_000_000_000
+        let settled = try await store.settle(now: later)
+        #expect(settled.opened.count == 1)
+        let unresolved = try #require(settled.opened.first)
+        #expect(try await store.exception(id: unresolved)?.record.exceptionClass == "unresolved_failure")
+        #expect(try await store.settle(now: later + 1).opened.isEmpty, "settled once")
+        #expect(try await store.breachOverdue(now: later + 30 * 86_400_000_000_000).breached == [unresolved])
     }
 }
