@@ -9,18 +9,10 @@ import Synchronization
 /// what is filed (statuses move), a rollback empties it, and it is emptied when it grows past
 /// `maxEntries`.
 final class DetectionCache: Sendable {
-    /// The exception filed for a pattern in a workflow, as the recorder needs it.
-    struct Filed {
-        var id: String
-        var status: ExceptionStatus
-        var occurrences: Int
-        var openedAtUnixNano: Int64
-    }
-
     /// What is known of one workflow.
     private struct Known {
         var counts: [String: [String: Int]] = [:]
-        var filed: [DedupeKey: Filed?] = [:]
+        var filed: [DedupeKey: FiledException?] = [:]
         /// Every key with facts in the workflow, by detector, once read whole.
         var keys: [String: Set<String>]?
     }
@@ -39,7 +31,7 @@ final class DetectionCache: Sendable {
         state.withLock { if $0.added > Self.maxEntries { $0 = State() } }
     }
 
-    func setCount(_ count: Int, for item: DetectionRound.Item) {
+    func setCount(_ count: Int, for item: WorkflowKey) {
         state.withLock { state in
             if state.workflows[item.workflow, default: Known()].counts[item.detector, default: [:]].updateValue(count, forKey: item.key) == nil {
                 state.added += 1
@@ -47,7 +39,7 @@ final class DetectionCache: Sendable {
         }
     }
 
-    func count(_ item: DetectionRound.Item, _ db: Database) throws -> Int {
+    func count(_ item: WorkflowKey, _ db: Database) throws -> Int {
         if let count = state.withLock({ $0.workflows[item.workflow]?.counts[item.detector]?[item.key] }) { return count }
         let count = try FactQueries.count(db, workflow: item.workflow, detector: item.detector, key: item.key)
         setCount(count, for: item)
@@ -75,14 +67,14 @@ final class DetectionCache: Sendable {
     }
 
     /// The active-or-closed (not merged) exception of the pattern in the workflow.
-    func filed(_ dedupeKey: DedupeKey, workflow: Int64, _ db: Database) throws -> Filed? {
+    func filed(_ dedupeKey: DedupeKey, workflow: Int64, _ db: Database) throws -> FiledException? {
         if let known = state.withLock({ $0.workflows[workflow]?.filed[dedupeKey] }) { return known }
-        let found = try ExceptionRecorder.filed(db, dedupeKey: dedupeKey, workflow: workflow)
+        let found = try SQLiteExceptionLedger.filed(db, dedupeKey: dedupeKey, workflow: workflow)
         setFiled(found, dedupeKey, workflow: workflow)
         return found
     }
 
-    func setFiled(_ value: Filed?, _ dedupeKey: DedupeKey, workflow: Int64) {
+    func setFiled(_ value: FiledException?, _ dedupeKey: DedupeKey, workflow: Int64) {
         state.withLock { state in
             if state.workflows[workflow, default: Known()].filed.updateValue(value, forKey: dedupeKey) == nil { state.added += 1 }
         }

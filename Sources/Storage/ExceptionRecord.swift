@@ -105,18 +105,6 @@ public struct ExceptionHistoryEntry: Sendable, Equatable {
     public var owner: String?
 }
 
-/// A tool call that bears on an exception: an attempt counted by its pattern or a call on its causal path.
-public struct ToolReceipt: Sendable, Equatable {
-    public var reference: SpanReference
-    public var tool: String
-    public var callID: String?
-    /// The call's arguments as recorded, when its span has them.
-    public var arguments: String?
-    public var failed: Bool
-    public var errorType: String?
-    public var startTimeUnixNano: UInt64
-}
-
 /// Everything `GET /api/v1/exceptions/{id}` shows.
 public struct ExceptionDetail: Sendable {
     public var record: ExceptionRecord

@@ -1,3 +1,4 @@
+import Detection
 import GRDB
 import TraceModel
 
@@ -6,7 +7,7 @@ import TraceModel
 /// workload those upserts, hundreds a round, were a fifth of detection's time.
 enum FactCounts {
     /// Adds `deltas` to the counts and returns the new totals of the keys it changed.
-    static func add(_ deltas: [DetectionRound.Item: Int], _ db: Database) throws -> [(item: DetectionRound.Item, total: Int)] {
+    static func add(_ deltas: [WorkflowKey: Int], _ db: Database) throws -> [(item: WorkflowKey, total: Int)] {
         let changes = deltas.filter { $0.value != 0 }
         guard !changes.isEmpty else { return [] }
         var json = JSONWriter(capacity: changes.count * 64)
@@ -28,7 +29,7 @@ enum FactCounts {
             RETURNING workflow_id, detector, key, count
             """), arguments: [json.string])
         return rows.map { row in
-            (DetectionRound.Item(workflow: row[0], detector: row[1], key: row[2]), row[3])
+            (WorkflowKey(workflow: row[0], detector: row[1], key: row[2]), row[3])
         }
     }
 }

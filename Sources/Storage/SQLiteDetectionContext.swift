@@ -21,7 +21,7 @@ struct SQLiteDetectionContext: DetectionContext {
     }
 
     func count(_ key: String) throws -> Int {
-        try cache.count(DetectionRound.Item(workflow: workflow, detector: detector, key: key), db)
+        try cache.count(WorkflowKey(workflow: workflow, detector: detector, key: key), db)
     }
 
     func fact(_ key: String, at index: Int) throws -> FactOccurrence? {

@@ -46,7 +46,7 @@ extension TraceStore {
                 WHERE status IN ('open','acknowledged') AND breached_at_unix_nano IS NULL AND due_at_unix_nano <= ?
                 ORDER BY due_at_unix_nano, id
                 """, arguments: [Int64(bitPattern: now)])
-            let recorder = ExceptionRecorder(db: db, store: self, now: now)
+            let recorder = SQLiteExceptionLedger(db: db, store: self, now: now)
             var breached: [String] = []
             for row in due {
                 let id: String = row["id"]

@@ -24,22 +24,22 @@ extension TraceStore {
                 ON CONFLICT (workflow_id, detector, key) DO UPDATE SET count = fact_count.count + excluded.count
                 """).execute(arguments: [merge.survivor, merge.absorbed])
             try db.cachedStatement(sql: "DELETE FROM fact_count WHERE workflow_id = ?").execute(arguments: [merge.absorbed])
-            try ExceptionRecorder(db: db, store: self, now: now).mergeDuplicates(absorbed: merge.absorbed, into: merge.survivor)
+            try SQLiteExceptionLedger(db: db, store: self, now: now).mergeDuplicates(absorbed: merge.absorbed, into: merge.survivor)
             try db.cachedStatement(sql: "UPDATE exception SET workflow_id = ? WHERE workflow_id = ?").execute(arguments: [merge.survivor, merge.absorbed])
             try db.cachedStatement(sql: "UPDATE reviewer_approval SET workflow_id = ? WHERE workflow_id = ?").execute(arguments: [merge.survivor, merge.absorbed])
         }
         cache.forget(workflows: Set(stitcher.merges.flatMap { [$0.absorbed, $0.survivor] }))
         if !stitcher.merges.isEmpty { noteQueueChange() }   // a trace's workflow, and so its decisions, may have changed
-        var round = DetectionRound(db: db, store: self, now: now, settled: false)
-        var newCounts: [DetectionRound.Item: Int] = [:]
+        var round = detectionRound(db, now: now, settled: false)
+        var newCounts: [WorkflowKey: Int] = [:]
         for fact in facts {
             guard let workflow = stitcher.workflow(of: fact.trace) else { continue }
             round.touch(workflow.id, fact.detector, fact.key)
-            newCounts[DetectionRound.Item(workflow: workflow.id, detector: fact.detector, key: fact.key), default: 0] += fact.count
+            newCounts[WorkflowKey(workflow: workflow.id, detector: fact.detector, key: fact.key), default: 0] += fact.count
         }
         for fact in dropped {
             guard let workflow = stitcher.workflow(of: fact.trace) else { continue }
-            newCounts[DetectionRound.Item(workflow: workflow.id, detector: fact.detector, key: fact.key), default: 0] -= 1
+            newCounts[WorkflowKey(workflow: workflow.id, detector: fact.detector, key: fact.key), default: 0] -= 1
         }
         for (item, total) in try FactCounts.add(newCounts, db) {
             cache.setCount(total, for: item)
@@ -92,7 +92,7 @@ extension TraceStore {
             let due = try Int64.fetchAll(db, sql: """
                 SELECT workflow_id FROM workflow_settle WHERE due_at_unix_nano <= ? ORDER BY due_at_unix_nano LIMIT ?
                 """, arguments: [Int64(bitPattern: now), Self.settleBatch])
-            var round = DetectionRound(db: db, store: self, now: now, settled: true)
+            var round = self.detectionRound(db, now: now, settled: true)
             for workflow in due {
                 for detector in self.detectors where detector.settles {
                     for key in try self.detectionCache.keys(workflow: workflow, detector: detector.name, db) { round.touch(workflow, detector.name, key) }
@@ -105,51 +105,10 @@ extension TraceStore {
             return (opened, next)
         }
     }
-}
 
-/// The (workflow, detector, key) triples one round judges, each once.
-struct DetectionRound {
-    struct Item: Hashable {
-        var workflow: Int64
-        var detector: String
-        var key: String
-    }
-
-    let db: Database
-    let store: TraceStore
-    let now: UInt64
-    let settled: Bool
-    private var items: [Item] = []
-    private var seen: Set<Item> = []
-
-    init(db: Database, store: TraceStore, now: UInt64, settled: Bool) {
-        self.db = db
-        self.store = store
-        self.now = now
-        self.settled = settled
-    }
-
-    mutating func touch(_ workflow: Int64, _ detector: String, _ key: String) {
-        let item = Item(workflow: workflow, detector: detector, key: key)
-        if seen.insert(item).inserted { items.append(item) }
-    }
-
-    /// Expands each touched key to the keys its detector judges, evaluates them and files what they find.
-    func judge() throws -> [String] {
-        guard !items.isEmpty else { return [] }
-        let recorder = ExceptionRecorder(db: db, store: store, now: now)
-        var judged: Set<Item> = []
-        var opened: [String] = []
-        for item in items {
-            guard let detector = store.detectorsByName[item.detector] else { continue }
-            let context = SQLiteDetectionContext(db: db, workflow: item.workflow, detector: item.detector, settled: settled, cache: store.detectionCache)
-            for key in try detector.keysToJudge(touched: item.key, in: context) {
-                guard judged.insert(Item(workflow: item.workflow, detector: item.detector, key: key)).inserted else { continue }
-                guard let detection = try detector.evaluate(key: key, in: context) else { continue }
-                if let result = try recorder.record(detection, workflow: item.workflow), result.opened { opened.append(result.id) }
-            }
-        }
-        try recorder.flush()
-        return opened
+    /// A round judged and filed inside this transaction.
+    func detectionRound(_ db: Database, now: UInt64, settled: Bool) -> DetectionRound<SQLiteExceptionLedger> {
+        DetectionRound(detectors: detectorsByName, filing: ExceptionFiling(ledger: SQLiteExceptionLedger(db: db, store: self, now: now), owners: owners),
+                       settled: settled)
     }
 }

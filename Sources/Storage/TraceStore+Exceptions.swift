@@ -108,32 +108,8 @@ extension TraceStore {
             let path = try CausalPath.to(record.trigger, in: lookup)
             // Receipts: the attempts the pattern counted, then the tool calls on the path.
             references += path?.hops.map(\.reference) ?? []
-            var seen: Set<SpanReference> = []
-            var receipts: [ToolReceipt] = []
-            for reference in references where seen.insert(reference).inserted {
-                guard let node = try lookup.node(reference), let call = ToolCall(node.span) else { continue }
-                let failure = Failure(node.span, typing: typing)
-                receipts.append(ToolReceipt(reference: reference, tool: call.name, callID: call.callID, arguments: call.arguments, failed: failure != nil,
-                                            errorType: failure?.type, startTimeUnixNano: node.span.startTimeUnixNano))
-            }
-            receipts.sort { ($0.startTimeUnixNano, $0.reference) < ($1.startTimeUnixNano, $1.reference) }
-            try Self.nameCalls(&receipts, spansOfTrace: spansOfTrace)
+            let receipts = try ToolReceipt.receipts(of: references, in: lookup, typing: typing) { try spansOfTrace($0).map(\.span) }
             return ExceptionDetail(record: record, history: history, causalPath: path, toolReceipts: receipts)
-        }
-    }
-
-    /// Names the calls whose spans carry no call id from the model's requests in their trace
-    /// (`ToolCallRequest`), sorted by start time.
-    static func nameCalls(_ receipts: inout [ToolReceipt], spansOfTrace: (TraceID) throws -> [StoredSpan]) throws {
-        var requestsByTrace: [TraceID: [ToolCallRequest]] = [:]
-        for index in receipts.indices where receipts[index].callID == nil {
-            let trace = receipts[index].reference.traceID
-            if requestsByTrace[trace] == nil {
-                requestsByTrace[trace] = try spansOfTrace(trace).flatMap { ToolCallRequest.requests(in: $0.span) }
-            }
-            let call = ToolCall(name: receipts[index].tool, callID: nil, arguments: receipts[index].arguments, state: .ran)
-            receipts[index].callID = ToolCallRequest.callID(of: call, startingAt: receipts[index].startTimeUnixNano,
-                                                            among: requestsByTrace[trace] ?? [])
         }
     }
 
@@ -180,7 +156,7 @@ extension TraceStore {
                     """, arguments: [record.workflowID, tool, id, record.callID, actor, Int64(bitPattern: now)])
             }
             self.detectionCache.forgetFiled()
-            try ExceptionRecorder(db: db, store: self, now: now)
+            try SQLiteExceptionLedger(db: db, store: self, now: now)
                 .appendHistory(id, action: action.historyName, note: note, owner: newOwner == record.owner ? nil : newOwner, actor: actor)
         }
     }

@@ -1,0 +1,57 @@
+/// Turns detections into queue items: opens an exception the first time a pattern completes in
+/// a workflow, counts repeats (a history line at 2, 4, 8, … occurrences), reopens a resolved or
+/// dismissed one when the pattern recurs, and folds a detection into the item already filed for
+/// its root cause, once. Every change appends to the history. The store writes (`ExceptionLedger`).
+public struct ExceptionFiling<Ledger: ExceptionLedger> {
+    public let ledger: Ledger
+    public let owners: OwnerRouting
+
+    public init(ledger: Ledger, owners: OwnerRouting) {
+        self.ledger = ledger
+        self.owners = owners
+    }
+
+    /// Files `detection`, found in workflow `workflow`: the exception id and whether it was newly
+    /// opened; nil when there is nothing to file (a repeat of a pattern never filed).
+    @discardableResult
+    public func file(_ detection: Detection, workflow: Int64) throws -> (id: String, opened: Bool)? {
+        if let target = detection.foldsInto, let existing = try ledger.filed(target, workflow: workflow) {
+            if try ledger.foldOnce(into: existing.id) {
+                try ledger.appendHistory(existing.id, action: "folded", note: "\(detection.exceptionClass): \(detection.summary)", owner: nil)
+            }
+            return (existing.id, false)
+        }
+        guard let existing = try ledger.filed(detection.dedupeKey, workflow: workflow) else {
+            guard let id = detection.exceptionID, let trigger = detection.trigger else { return nil }
+            let route = owners.route(detection)
+            guard try ledger.open(detection, id: id, trigger: trigger, route: route, workflow: workflow) != nil else { return (id, false) }
+            try ledger.appendHistory(id, action: "opened", note: detection.summary, owner: route.owner)
+            return (id, true)
+        }
+        guard detection.occurrences > existing.occurrences else { return (existing.id, false) }
+        var updated = existing
+        updated.occurrences = detection.occurrences
+        if existing.status.isActive {
+            try ledger.repeated(updated, detection.dedupeKey, workflow: workflow, summary: detection.summary)
+            if Self.crossesPowerOfTwo(from: existing.occurrences, to: detection.occurrences) {
+                try ledger.appendHistory(existing.id, action: "recurred", note: "occurrence \(detection.occurrences): \(detection.summary)", owner: nil)
+            }
+        } else {
+            updated.status = .open
+            try ledger.reopened(updated, detection.dedupeKey, workflow: workflow, summary: detection.summary)
+            try ledger.appendHistory(existing.id, action: "reopened", note: "recurred after it was \(existing.status.rawValue): \(detection.summary)", owner: nil)
+        }
+        return (existing.id, false)
+    }
+
+    /// Whether a power of two lies in (old, new].
+    public static func crossesPowerOfTwo(from old: Int, to new: Int) -> Bool {
+        new > old && (Int.bitWidth - new.leadingZeroBitCount) > (Int.bitWidth - max(old, 0).leadingZeroBitCount)
+    }
+
+    /// Of two exceptions of one pattern that a merge put in one workflow, the one that stays:
+    /// the one opened first (then the smaller id); the other is marked merged into it.
+    public static func survivor(of first: FiledException, _ second: FiledException) -> (kept: FiledException, merged: FiledException) {
+        (first.openedAtUnixNano, first.id) <= (second.openedAtUnixNano, second.id) ? (first, second) : (second, first)
+    }
+}

@@ -1,0 +1,143 @@
+import Correlation
+import Detection
+import Foundation
+import GRDB
+import TraceModel
+
+/// The SQLite side of filing (`ExceptionLedger`), inside the writer's transaction: reads what
+/// is filed through the writer's cache, writes exceptions and their history, and holds the
+/// repeats of a round to write them together (`flush`). Reviewer actions and timers append
+/// history through it too.
+struct SQLiteExceptionLedger: ExceptionLedger {
+    let db: Database
+    let store: TraceStore
+    let now: UInt64
+    /// Repeats of active exceptions not yet written: a round writes them together (`flush`).
+    let repeats = RepeatedOccurrences()
+    var cache: DetectionCache { store.detectionCache }
+
+    func context(workflow: Int64, detector: String, settled: Bool) -> SQLiteDetectionContext {
+        SQLiteDetectionContext(db: db, workflow: workflow, detector: detector, settled: settled, cache: cache)
+    }
+
+    func filed(_ dedupeKey: DedupeKey, workflow: Int64) throws -> FiledException? {
+        try cache.filed(dedupeKey, workflow: workflow, db)
+    }
+
+    func open(_ detection: Detection, id: String, trigger: SpanReference,
+              route: (owner: String, slaNanos: UInt64, escalateTo: String?), workflow: Int64) throws -> FiledException? {
+        try db.cachedStatement(sql: """
+            INSERT INTO exception (id, class, category, severity, status, owner, sla_nanos, due_at_unix_nano, summary,
+                service, tool, trace_id, span_id, dedupe_key, workflow_id, occurrences, opened_at_unix_nano, updated_at_unix_nano,
+                call_id, blocking, escalate_to)
+            VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (id) DO NOTHING
+            """).execute(arguments: [
+                id, detection.exceptionClass, detection.category.rawValue, detection.severity.rawValue, route.owner,
+                Int64(bitPattern: route.slaNanos), Int64(bitPattern: now &+ route.slaNanos), detection.summary,
+                detection.service, detection.tool, Data(trigger.traceID.bytes), Data(trigger.spanID.bytes),
+                detection.dedupeKey.text, workflow, detection.occurrences, Int64(bitPattern: now), Int64(bitPattern: now),
+                detection.callID, detection.blocking, route.escalateTo,
+            ])
+        guard db.changesCount > 0 else { return nil }
+        let filed = FiledException(id: id, status: .open, occurrences: detection.occurrences, openedAtUnixNano: Int64(bitPattern: now))
+        cache.setFiled(filed, detection.dedupeKey, workflow: workflow)
+        return filed
+    }
+
+    func repeated(_ exception: FiledException, _ dedupeKey: DedupeKey, workflow: Int64, summary: String) throws {
+        cache.setFiled(exception, dedupeKey, workflow: workflow)
+        repeats.note(exception.id, occurrences: exception.occurrences, summary: summary)
+    }
+
+    func reopened(_ exception: FiledException, _ dedupeKey: DedupeKey, workflow: Int64, summary: String) throws {
+        cache.setFiled(exception, dedupeKey, workflow: workflow)
+        try db.cachedStatement(sql: """
+            UPDATE exception SET status = 'open', occurrences = ?, summary = ?, updated_at_unix_nano = ?,
+                resolved_at_unix_nano = NULL, decision = NULL, decided_by = NULL, decided_at_unix_nano = NULL WHERE id = ?
+            """).execute(arguments: [exception.occurrences, summary, Int64(bitPattern: now), exception.id])
+    }
+
+    func foldOnce(into id: String) throws -> Bool {
+        try flush()   // the fold counts on top of the occurrences written so far
+        let already = try Bool.fetchOne(db.cachedStatement(sql: """
+            SELECT EXISTS (SELECT 1 FROM exception_history WHERE exception_id = ? AND action = 'folded')
+            """), arguments: [id]) ?? false
+        guard !already else { return false }
+        try db.cachedStatement(sql: """
+            UPDATE exception SET occurrences = occurrences + 1, updated_at_unix_nano = ? WHERE id = ?
+            """).execute(arguments: [Int64(bitPattern: now), id])
+        return true
+    }
+
+    /// Writes the repeats noted since the last flush, in one statement.
+    func flush() throws {
+        guard let updates = repeats.take() else { return }
+        try db.cachedStatement(sql: """
+            UPDATE exception SET occurrences = repeat.value ->> 1, summary = repeat.value ->> 2, updated_at_unix_nano = ?
+            FROM json_each(?) AS repeat WHERE exception.id = repeat.value ->> 0
+            """).execute(arguments: [Int64(bitPattern: now), updates])
+    }
+
+    /// Folds the exceptions `absorbed` brings into a merge whose pattern the survivor already
+    /// has: one exception per pattern per workflow. The one opened first stays; the other is
+    /// marked `merged` (with `merged_into`), and both histories say so.
+    func mergeDuplicates(absorbed: Int64, into survivor: Int64) throws {
+        let rows = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT id, dedupe_key, status, occurrences, opened_at_unix_nano FROM exception WHERE workflow_id = ? AND status != 'merged'
+            """), arguments: [absorbed])
+        for row in rows {
+            guard let dedupeKey = DedupeKey(text: row["dedupe_key"]), let filed = try Self.filed(db, dedupeKey: dedupeKey, workflow: survivor) else { continue }
+            let pair = ExceptionFiling<Self>.survivor(of: filed, Self.filed(row))
+            let (keptID, mergedID) = (pair.kept.id, pair.merged.id)
+            try db.cachedStatement(sql: """
+                UPDATE exception SET status = 'merged', merged_into = ?, updated_at_unix_nano = ? WHERE id = ?
+                """).execute(arguments: [keptID, Int64(bitPattern: now), mergedID])
+            try db.cachedStatement(sql: "UPDATE exception SET updated_at_unix_nano = ? WHERE id = ?").execute(arguments: [Int64(bitPattern: now), keptID])
+            try appendHistory(mergedID, action: "merged", note: "merged into \(keptID): the same pattern, once their workflows joined", owner: nil)
+            try appendHistory(keptID, action: "merged", note: "\(mergedID) merged into it: the same pattern, once their workflows joined", owner: nil)
+        }
+    }
+
+    /// The exception already filed for this pattern in the workflow, if any.
+    static func filed(_ db: Database, dedupeKey: DedupeKey, workflow: Int64) throws -> FiledException? {
+        try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT id, status, occurrences, opened_at_unix_nano FROM exception WHERE workflow_id = ? AND dedupe_key = ? AND status != 'merged'
+            ORDER BY opened_at_unix_nano, id LIMIT 1
+            """), arguments: [workflow, dedupeKey.text]).map(filed)
+    }
+
+    /// A row's id, status, occurrences and opening time.
+    static func filed(_ row: Row) -> FiledException {
+        FiledException(id: row["id"], status: ExceptionStatus(rawValue: row["status"]) ?? .open, occurrences: row["occurrences"],
+                       openedAtUnixNano: row["opened_at_unix_nano"])
+    }
+
+    /// Appends a history line; the change it records is also what waiters hear of after the
+    /// commit, and the notifications it triggers go to the outbox in this transaction.
+    func appendHistory(_ id: String, action: String, note: String, owner: String?) throws {
+        try appendHistory(id, action: action, note: note, owner: owner, actor: "causeway")
+    }
+
+    /// Appends a history line written by `actor` (a reviewer, or `causeway`).
+    func appendHistory(_ id: String, action: String, note: String, owner: String?, actor: String) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO exception_history (exception_id, at_unix_nano, actor, action, note, owner) VALUES (?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [id, Int64(bitPattern: now), actor, action, note, owner])
+        store.noteQueueChange()
+        let plan = store.notifications
+        // `recurred` lines are frequent on the writer's path: read the item only when a route takes the event.
+        guard let event = NotificationPlan.event(forHistoryAction: action), plan.routes.contains(where: { $0.events.contains(event) }) else { return }
+        try flush()   // the notification shows the item as it stands
+        guard let row = try Row.fetchOne(db, sql: ExceptionRecord.selection + " WHERE exception.id = ?", arguments: [id]) else { return }
+        let record = try ExceptionRecord(row: row)
+        for route in plan.routes where route.wants(event, record) {
+            let deliveryID = "dlv_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+            let body = plan.render(route.name, event, record, deliveryID, now)
+            try db.cachedStatement(sql: """
+                INSERT INTO notification_outbox (delivery_id, target, event, exception_id, body, created_at_unix_nano, next_attempt_at_unix_nano)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [deliveryID, route.name, event, id, Data(body), Int64(bitPattern: now), Int64(bitPattern: now)])
+        }
+    }
+}
