@@ -52,7 +52,15 @@ public final class SpanWriter: Service, Sendable {
 
     private let clock: any WallClock
 
-    public init(store: TraceStore, maxQueuedSpans: Int = 65_536, clock: any WallClock = SystemClock(), logger: Logger) {
+    public convenience init(store: TraceStore, maxQueuedSpans: Int = 65_536, clock: any WallClock = SystemClock(), logger: Logger) {
+        self.init(recorder: store, maxQueuedSpans: maxQueuedSpans, clock: clock, logger: logger)
+    }
+
+    public convenience init(store: PostgresStore, maxQueuedSpans: Int = 65_536, clock: any WallClock = SystemClock(), logger: Logger) {
+        self.init(recorder: store, maxQueuedSpans: maxQueuedSpans, clock: clock, logger: logger)
+    }
+
+    init(recorder store: any SpanRecorder, maxQueuedSpans: Int, clock: any WallClock, logger: Logger) {
         self.store = store
         self.clock = clock
         self.maxQueuedSpans = maxQueuedSpans

@@ -1,0 +1,237 @@
+import Correlation
+import NIOCore
+import PostgresNIO
+import TraceModel
+
+extension PostgresStore: SpanRecorder {
+    /// Serializes stitching across instances: a round takes it (until its commit) before it reads
+    /// the membership of its traces, so two rounds joining the same workflow never interleave.
+    static let stitchLock: Int64 = 0x6361_7573_6974_6368
+
+    /// Stores a round of requests in one transaction: resources and scopes once each, the spans
+    /// not stored before (one statement a request), their links, and the workflow membership of
+    /// their traces. Returns once committed.
+    func recordSpans(_ batches: [SpanRows], receivedAt: UInt64) async throws -> Recorded {
+        let logger = logger
+        return try await client.withTransaction(logger: logger) { connection in
+            var newSpansByTrace: [TraceID: Int] = [:]
+            var links: [(from: TraceID, to: TraceID)] = []
+            var inserted = 0
+            for rows in batches {
+                var resourceIDs: [Int64] = []
+                for resource in rows.resources { resourceIDs.append(try await Self.resourceID(resource, connection, logger)) }
+                var scopeIDs: [Int64] = []
+                for scope in rows.scopes { scopeIDs.append(try await Self.scopeID(scope, connection, logger)) }
+                var fresh = try await Self.insertSpans(rows.spans, resourceIDs: resourceIDs, scopeIDs: scopeIDs, receivedAt: receivedAt, connection, logger)
+                var newLinks: [(span: SpanRows.SpanRow, index: Int, link: SpanRows.LinkRow)] = []
+                for span in rows.spans where fresh.remove(SpanKey(span.traceID, span.spanID)) != nil {
+                    inserted += 1
+                    newSpansByTrace[span.trace, default: 0] += 1
+                    for (index, link) in span.links.enumerated() {
+                        links.append((span.trace, link.trace))
+                        newLinks.append((span, index, link))
+                    }
+                }
+                try await Self.insertLinks(newLinks, connection, logger)
+            }
+            let started = ContinuousClock.now
+            if !newSpansByTrace.isEmpty {
+                try await Self.stitch(newSpansByTrace, links: links, receivedAt: receivedAt, connection, logger)
+            }
+            return Recorded(inserted: inserted, stitching: ContinuousClock.now - started)
+        }
+    }
+
+    /// A span's identity as the insert returns it.
+    struct SpanKey: Hashable {
+        var trace: [UInt8]
+        var span: [UInt8]
+
+        init(_ trace: [UInt8], _ span: [UInt8]) {
+            self.trace = trace
+            self.span = span
+        }
+    }
+
+    /// Inserts the spans in one statement (`unnest` over a column array each); returns the keys
+    /// of those that were new.
+    static func insertSpans(_ spans: [SpanRows.SpanRow], resourceIDs: [Int64], scopeIDs: [Int64], receivedAt: UInt64,
+                            _ connection: PostgresConnection, _ logger: Logger) async throws -> Set<SpanKey> {
+        guard !spans.isEmpty else { return [] }
+        let none = ByteBuffer()
+        let query: PostgresQuery = """
+            INSERT INTO span (trace_id, span_id, parent_span_id, name, kind, start_time_unix_nano, end_time_unix_nano, status_code,
+                status_message, trace_state, flags, attributes, dropped_attributes_count, events, dropped_events_count,
+                dropped_links_count, resource_id, scope_id, received_at_unix_nano)
+            SELECT t.trace_id, t.span_id, NULLIF(t.parent_span_id, ''::bytea), t.name, t.kind, t.start_time, t.end_time, t.status_code,
+                t.status_message, t.trace_state, t.flags, t.attributes, t.dropped_attributes, t.events, t.dropped_events,
+                t.dropped_links, t.resource_id, t.scope_id, \(Int64(bitPattern: receivedAt))
+            FROM unnest(\(spans.map { ByteBuffer(bytes: $0.traceID) })::bytea[], \(spans.map { ByteBuffer(bytes: $0.spanID) })::bytea[],
+                \(spans.map { $0.parentSpanID.map { ByteBuffer(bytes: $0) } ?? none })::bytea[],
+                \(spans.map { ByteBuffer(string: $0.name) })::bytea[], \(spans.map(\.kind))::int4[],
+                \(spans.map { Int64(bitPattern: $0.startTimeUnixNano) })::int8[], \(spans.map { Int64(bitPattern: $0.endTimeUnixNano) })::int8[],
+                \(spans.map(\.statusCode))::int4[], \(spans.map { ByteBuffer(string: $0.statusMessage) })::bytea[],
+                \(spans.map { ByteBuffer(string: $0.traceState) })::bytea[], \(spans.map { Int64($0.flags) })::int8[],
+                \(spans.map { String(decoding: $0.attributes, as: UTF8.self) })::text[], \(spans.map { Int64($0.droppedAttributesCount) })::int8[],
+                \(spans.map { String(decoding: $0.events, as: UTF8.self) })::text[], \(spans.map { Int64($0.droppedEventsCount) })::int8[],
+                \(spans.map { Int64($0.droppedLinksCount) })::int8[], \(spans.map { resourceIDs[$0.resourceIndex] })::int8[],
+                \(spans.map { scopeIDs[$0.scopeIndex] })::int8[])
+                AS t(trace_id, span_id, parent_span_id, name, kind, start_time, end_time, status_code, status_message, trace_state,
+                     flags, attributes, dropped_attributes, events, dropped_events, dropped_links, resource_id, scope_id)
+            ON CONFLICT (trace_id, span_id) DO NOTHING
+            RETURNING trace_id, span_id
+            """
+        var fresh: Set<SpanKey> = []
+        for try await (trace, span) in try await connection.query(query, logger: logger).decode((ByteBuffer, ByteBuffer).self) {
+            fresh.insert(SpanKey(Array(buffer: trace), Array(buffer: span)))
+        }
+        return fresh
+    }
+
+    static func insertLinks(_ links: [(span: SpanRows.SpanRow, index: Int, link: SpanRows.LinkRow)],
+                            _ connection: PostgresConnection, _ logger: Logger) async throws {
+        guard !links.isEmpty else { return }
+        try await connection.query("""
+            INSERT INTO span_link (trace_id, span_id, link_index, linked_trace_id, linked_span_id, trace_state, flags, attributes,
+                dropped_attributes_count)
+            SELECT * FROM unnest(\(links.map { ByteBuffer(bytes: $0.span.traceID) })::bytea[], \(links.map { ByteBuffer(bytes: $0.span.spanID) })::bytea[],
+                \(links.map { Int32($0.index) })::int4[], \(links.map { ByteBuffer(bytes: $0.link.traceID) })::bytea[],
+                \(links.map { ByteBuffer(bytes: $0.link.spanID) })::bytea[], \(links.map(\.link.traceState))::text[],
+                \(links.map { Int64($0.link.flags) })::int8[], \(links.map { String(decoding: $0.link.attributes, as: UTF8.self) })::text[],
+                \(links.map { Int64($0.link.droppedAttributesCount) })::int8[])
+            ON CONFLICT DO NOTHING
+            """, logger: logger)
+    }
+
+    /// The row id of a resource, inserted the first time it is seen. A statement that lost a race
+    /// with another instance inserting the same resource sees no row; the next one does.
+    static func resourceID(_ resource: SpanRows.ResourceRow, _ connection: PostgresConnection, _ logger: Logger) async throws -> Int64 {
+        let attributes = String(decoding: resource.attributes, as: UTF8.self)
+        let dropped = Int64(resource.droppedAttributesCount)
+        for _ in 0..<3 {
+            let rows = try await connection.query("""
+                WITH input AS (SELECT md5(concat_ws(chr(31), \(resource.serviceName)::text, \(attributes)::text, \(dropped)::text,
+                                                    \(resource.schemaURL)::text)) AS digest),
+                new AS (
+                    INSERT INTO resource (digest, service_name, attributes, dropped_attributes_count, schema_url)
+                    SELECT digest, \(resource.serviceName), \(attributes), \(dropped), \(resource.schemaURL) FROM input
+                    ON CONFLICT (digest) DO NOTHING RETURNING id)
+                SELECT id FROM new UNION ALL SELECT resource.id FROM resource JOIN input USING (digest)
+                """, logger: logger)
+            for try await id in rows.decode(Int64.self) { return id }
+        }
+        throw StorageError("a resource could not be stored")
+    }
+
+    static func scopeID(_ scope: SpanRows.ScopeRow, _ connection: PostgresConnection, _ logger: Logger) async throws -> Int64 {
+        let attributes = String(decoding: scope.attributes, as: UTF8.self)
+        let dropped = Int64(scope.droppedAttributesCount)
+        let name = ByteBuffer(string: scope.name)
+        let version = ByteBuffer(string: scope.version)
+        for _ in 0..<3 {
+            let rows = try await connection.query("""
+                WITH input AS (SELECT md5(concat_ws(chr(31), encode(\(name)::bytea, 'hex'), encode(\(version)::bytea, 'hex'),
+                                                    \(attributes)::text, \(dropped)::text, \(scope.schemaURL)::text)) AS digest),
+                new AS (
+                    INSERT INTO scope (digest, name, version, attributes, dropped_attributes_count, schema_url)
+                    SELECT digest, \(name), \(version), \(attributes), \(dropped), \(scope.schemaURL) FROM input
+                    ON CONFLICT (digest) DO NOTHING RETURNING id)
+                SELECT id FROM new UNION ALL SELECT scope.id FROM scope JOIN input USING (digest)
+                """, logger: logger)
+            for try await id in rows.decode(Int64.self) { return id }
+        }
+        throw StorageError("an instrumentation scope could not be stored")
+    }
+
+    /// Joins the round's traces into workflows under the stitching lock: reads the membership of
+    /// every trace the round touches, stitches on that snapshot, writes the changes in order,
+    /// then counts the new spans into their workflows.
+    static func stitch(_ newSpansByTrace: [TraceID: Int], links: [(from: TraceID, to: TraceID)], receivedAt: UInt64,
+                       _ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await connection.query("SELECT pg_advisory_xact_lock(\(stitchLock))", logger: logger)
+        let touched = Array(Set(newSpansByTrace.keys).union(links.flatMap { [$0.from, $0.to] }))
+        var known: [TraceID: WorkflowRecord] = [:]
+        let rows = try await connection.query("""
+            SELECT workflow_trace.trace_id, workflow.id, workflow.key_trace_id, workflow.trace_count
+            FROM workflow_trace JOIN workflow ON workflow.id = workflow_trace.workflow_id
+            WHERE workflow_trace.trace_id = ANY(\(touched.map { ByteBuffer(bytes: $0.bytes) })::bytea[])
+            """, logger: logger)
+        for try await (trace, id, key, count) in rows.decode((ByteBuffer, Int64, ByteBuffer, Int64).self) {
+            guard let trace = TraceID(buffer: trace), let key = TraceID(buffer: key) else { throw StorageError("a stored workflow has a malformed trace id") }
+            known[trace] = WorkflowRecord(id: id, key: key, traceCount: Int(count))
+        }
+        var reserved: [Int64] = []
+        for try await id in try await connection.query("""
+            SELECT nextval('workflow_id_seq') FROM generate_series(1, \(Int64(touched.count - known.count)))
+            """, logger: logger).decode(Int64.self) {
+            reserved.append(id)
+        }
+        let snapshot = PostgresMembershipSnapshot(known: known, reservedIDs: reserved)
+        var stitcher = WorkflowStitcher(membership: snapshot)
+        try stitcher.stitch(traces: newSpansByTrace.keys, links: links)
+        try await apply(snapshot.changes, receivedAt: receivedAt, connection, logger)
+        var newSpans: [Int64: Int64] = [:]
+        for (trace, count) in newSpansByTrace {
+            guard let workflow = stitcher.workflow(of: trace) else { continue }
+            newSpans[workflow.id, default: 0] += Int64(count)
+        }
+        try await connection.query("""
+            UPDATE workflow SET span_count = span_count + t.n,
+                last_received_at_unix_nano = greatest(last_received_at_unix_nano, \(Int64(bitPattern: receivedAt)))
+            FROM unnest(\(Array(newSpans.keys))::int8[], \(Array(newSpans.values))::int8[]) AS t(id, n) WHERE workflow.id = t.id
+            """, logger: logger)
+    }
+
+    /// Writes the membership changes a stitch made on its snapshot, in the order it made them.
+    static func apply(_ changes: [PostgresMembershipSnapshot.Change], receivedAt: UInt64,
+                      _ connection: PostgresConnection, _ logger: Logger) async throws {
+        let now = Int64(bitPattern: receivedAt)
+        for change in changes {
+            switch change {
+            case .create(let record, let traces):
+                try await connection.query("""
+                    INSERT INTO workflow (id, key_trace_id, trace_count, span_count, first_received_at_unix_nano, last_received_at_unix_nano)
+                    VALUES (\(record.id), \(ByteBuffer(bytes: record.key.bytes)), \(Int64(record.traceCount)), 0, \(now), \(now))
+                    """, logger: logger)
+                try await insertMembers(traces, of: record, connection, logger)
+            case .add(let traces, let record):
+                try await connection.query("""
+                    UPDATE workflow SET key_trace_id = \(ByteBuffer(bytes: record.key.bytes)), trace_count = \(Int64(record.traceCount))
+                    WHERE id = \(record.id)
+                    """, logger: logger)
+                try await insertMembers(traces, of: record, connection, logger)
+            case .merge(let absorbed, let merged):
+                try await connection.query("""
+                    UPDATE workflow SET key_trace_id = \(ByteBuffer(bytes: merged.key.bytes)), trace_count = \(Int64(merged.traceCount)),
+                        span_count = workflow.span_count + gone.span_count,
+                        first_received_at_unix_nano = least(workflow.first_received_at_unix_nano, gone.first_received_at_unix_nano),
+                        last_received_at_unix_nano = greatest(workflow.last_received_at_unix_nano, gone.last_received_at_unix_nano)
+                    FROM workflow AS gone WHERE workflow.id = \(merged.id) AND gone.id = \(absorbed.id)
+                    """, logger: logger)
+                try await connection.query("UPDATE workflow_trace SET workflow_id = \(merged.id) WHERE workflow_id = \(absorbed.id)", logger: logger)
+                try await connection.query("DELETE FROM workflow WHERE id = \(absorbed.id)", logger: logger)
+            }
+        }
+    }
+
+    static func insertMembers(_ traces: [TraceID], of record: WorkflowRecord, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await connection.query("""
+            INSERT INTO workflow_trace (trace_id, workflow_id)
+            SELECT unnest(\(traces.map { ByteBuffer(bytes: $0.bytes) })::bytea[]), \(record.id)
+            """, logger: logger)
+    }
+}
+
+extension TraceID {
+    init?(buffer: ByteBuffer) {
+        guard let id = buffer.withUnsafeReadableBytes({ TraceID(bytes: $0) }) else { return nil }
+        self = id
+    }
+}
+
+extension SpanID {
+    init?(buffer: ByteBuffer) {
+        guard let id = buffer.withUnsafeReadableBytes({ SpanID(bytes: $0) }) else { return nil }
+        self = id
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The PostgreSQL store (DESIGN.md §11): several Causeway instances on one database. So far it
+/// records spans, their links and workflow membership (`SpanRecorder`: ack after commit,
+/// re-delivery stores nothing twice, stitching across instances serialized by a transaction
+/// lock) and reads workflows, traces and causal paths (`WorkflowReader`). Detection, the queue
+/// and the timers are still the SQLite store's only.
+public final class PostgresStore: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+    /// What the writer reads spans into (no detection on this store yet).
+    let plan = FactPlan.none
+
+    /// A store on the database `url` names: `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`.
+    /// Nothing connects until `run` is running.
+    public init(url: String, logger: Logger) throws {
+        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
+              let host = components.host, !host.isEmpty, let user = components.user, !user.isEmpty
+        else { throw StorageError("a PostgreSQL address looks like postgres://USER@HOST:PORT/DATABASE, not \(url)") }
+        let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        let configuration = PostgresClient.Configuration(
+            host: host, port: components.port ?? 5432, username: user, password: components.password,
+            database: database.isEmpty ? nil : database, tls: .disable)
+        client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.logger = logger
+    }
+
+    /// Keeps the connection pool up until the calling task is cancelled.
+    public func run() async {
+        await client.run()
+    }
+
+    /// Creates or brings up to date the schema (`PostgresSchema`); safe to run from several
+    /// instances at once.
+    public func migrate() async throws {
+        try await PostgresSchema.migrate(client, logger: logger)
+    }
+}
