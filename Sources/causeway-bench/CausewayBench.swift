@@ -25,6 +25,16 @@ struct CausewayBench {
         let keep = ProcessInfo.processInfo.environment["CAUSEWAY_BENCH_KEEP"] == "1"
         defer { if keep { print("databases kept in \(directory.path)") } else { try? FileManager.default.removeItem(at: directory) } }
 
+        // --stores-only --postgres URL: the stores' own rates, SQLite against one and two PostgreSQL
+        // writers on the server URL names (it must allow creating databases; Tests/Postgres/cluster.sh
+        // starts a throwaway one).
+        if arguments.contains("--stores-only") {
+            guard let index = arguments.firstIndex(of: "--postgres"), index + 1 < arguments.count else { throw BenchError("--stores-only needs --postgres URL") }
+            let linked = WorkflowWorkload(workflows: option("--workflows", 10), traces: 100, spansPerTrace: 100).batches(spansPerRequest: spansPerRequest)
+            try await StoreBenchmark.run(postgres: arguments[index + 1], batches: (0..<requests).map(workload.batch), linked: linked,
+                                         concurrency: concurrency, databasePath: directory.appendingPathComponent("stores.db").path)
+            return
+        }
         // --pages-only: the dashboard page render times alone.
         if arguments.contains("--pages-only") {
             try await PageBenchmark.run(databasePath: directory.appendingPathComponent("pages.db").path)

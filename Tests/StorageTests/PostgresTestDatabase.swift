@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import PostgresNIO
 import Storage
 
 /// A fresh database on the throwaway PostgreSQL server `Tests/Postgres/run.sh` starts (its
@@ -13,21 +12,9 @@ struct PostgresTestDatabase {
 
     /// Creates an empty database on the test server.
     static func create() async throws -> PostgresTestDatabase {
-        guard let server = serverURL, var components = URLComponents(string: server), let host = components.host, let user = components.user else {
-            throw StorageError("CAUSEWAY_TEST_POSTGRES_URL is not set to postgres://USER@HOST:PORT/DATABASE")
-        }
+        guard let server = serverURL else { throw StorageError("CAUSEWAY_TEST_POSTGRES_URL is not set") }
         let name = "causeway_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        let client = PostgresClient(
-            configuration: .init(host: host, port: components.port ?? 5432, username: user, password: components.password,
-                                 database: String(components.path.dropFirst()), tls: .disable),
-            backgroundLogger: Logger(label: "postgres-test"))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
-            group.cancelAll()
-        }
-        components.path = "/" + name
-        return PostgresTestDatabase(url: components.string ?? server)
+        return PostgresTestDatabase(url: try await PostgresStore.createDatabase(name, server: server, logger: Logger(label: "postgres-test")))
     }
 
     /// A migrated store on this database, its pool running until `running` is cancelled.

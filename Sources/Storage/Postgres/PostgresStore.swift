@@ -16,15 +16,34 @@ public final class PostgresStore: Sendable {
     /// A store on the database `url` names: `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`.
     /// Nothing connects until `run` is running.
     public init(url: String, logger: Logger) throws {
+        client = PostgresClient(configuration: try Self.configuration(url: url), backgroundLogger: logger)
+        self.logger = logger
+    }
+
+    /// The client configuration `url` names.
+    static func configuration(url: String) throws -> PostgresClient.Configuration {
         guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
               let host = components.host, !host.isEmpty, let user = components.user, !user.isEmpty
         else { throw StorageError("a PostgreSQL address looks like postgres://USER@HOST:PORT/DATABASE, not \(url)") }
         let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
-        let configuration = PostgresClient.Configuration(
-            host: host, port: components.port ?? 5432, username: user, password: components.password,
-            database: database.isEmpty ? nil : database, tls: .disable)
-        client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        self.logger = logger
+        return PostgresClient.Configuration(host: host, port: components.port ?? 5432, username: user, password: components.password,
+                                            database: database.isEmpty ? nil : database, tls: .disable)
+    }
+
+    /// Creates the empty database `name` (letters, digits and `_`) on the server `url` names,
+    /// connecting to the database in `url`; returns the address of the new one.
+    public static func createDatabase(_ name: String, server url: String, logger: Logger) async throws -> String {
+        guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }),
+              var components = URLComponents(string: url) else { throw StorageError("cannot create a database called \(name) on \(url)") }
+        let client = PostgresClient(configuration: try configuration(url: url), backgroundLogger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+        }
+        components.path = "/" + name
+        guard let created = components.string else { throw StorageError("cannot name the database \(name) on \(url)") }
+        return created
     }
 
     /// Keeps the connection pool up until the calling task is cancelled.
