@@ -1,7 +1,7 @@
 import Logging
 import ServiceLifecycle
 
-/// Ages out old workflows (DESIGN.md §10): every `min(retention / 10, 1 min)` on the injected
+/// Ages out old workflows, then old traces of workflows that live on (DESIGN.md §10): every `min(retention / 10, 1 min)` on the injected
 /// clock, small batches (one short write transaction each, so ingest is never stalled) until
 /// none is left, then free pages are given back a few at a time.
 public struct RetentionSweeper: Service {
@@ -46,9 +46,21 @@ public struct RetentionSweeper: Service {
             if swept.workflows == 0 || Task.isCancelled { break }
             await Task.yield()
         }
-        if total.workflows > 0 {
+        // Then the old traces of workflows that live on, batch by batch.
+        var traces = 0
+        var traceSpans = 0
+        while !Task.isCancelled {
+            let swept = try await store.sweepAgedTraces(receivedBefore: cutoff)
+            traces += swept.traces
+            traceSpans += swept.spans
+            if swept.traces == 0 { break }
+            await Task.yield()
+        }
+        if total.workflows > 0 || traces > 0 {
             try await store.vacuumIncrementally()
-            logger.info("aged out old workflows", metadata: ["workflows": "\(total.workflows)", "spans": "\(total.spans)"])
+            logger.info("aged out old workflows and traces", metadata: [
+                "workflows": "\(total.workflows)", "spans": "\(total.spans + traceSpans)", "traces_of_living_workflows": "\(traces)",
+            ])
         }
     }
 }

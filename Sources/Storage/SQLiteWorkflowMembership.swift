@@ -51,9 +51,11 @@ struct SQLiteWorkflowMembership: WorkflowMembership {
     }
 
     private func insertMembers(_ traces: [TraceID], of record: WorkflowRecord) throws {
-        let insert = try db.cachedStatement(sql: "INSERT INTO workflow_trace (trace_id, workflow_id) VALUES (?, ?)")
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO workflow_trace (trace_id, workflow_id, first_received_at_unix_nano) VALUES (?, ?, ?)
+            """)
         for trace in traces {
-            try insert.execute(arguments: [Data(trace.bytes), record.id])
+            try insert.execute(arguments: [Data(trace.bytes), record.id, Int64(bitPattern: receivedAt)])
             cache?.remember(trace, in: record)
         }
     }

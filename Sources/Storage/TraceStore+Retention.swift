@@ -5,9 +5,12 @@ import TraceModel
 
 /// Retention (DESIGN.md §10). A workflow ages out whole once nothing has been received in it for
 /// the retention period and it has no open or acknowledged exception, so a causal path is never
-/// cut in half. Before its spans go, each exception it holds gets its story frozen in: the spans
-/// of every trace its causal path or receipts touch (`evidence_span`, `evidence_link`), so an old
-/// item still shows its path, receipts and evidence.
+/// cut in half. A workflow that never goes quiet (a scheduler every job links to, a long-lived
+/// agent) loses its old traces one by one instead: a trace all of whose spans were received
+/// before the cutoff ages out while the workflow lives on, unless the workflow holds an open or
+/// acknowledged exception. Before spans go, each exception of their workflow gets its story frozen
+/// in: the spans of every trace its causal path or receipts touch (`evidence_span`,
+/// `evidence_link`), so an old item still shows its path, receipts and evidence.
 extension TraceStore {
     /// Workflows aged out and spans deleted by one sweep batch, and the highest workflow id it
     /// deleted (the next batch of the same sweep starts after it).
@@ -56,6 +59,51 @@ extension TraceStore {
             // use them): emptying them made every batch after a sweep read its workflows back
             // from disk. Forgetting is safe even if this transaction rolls back.
             self.forgetCachedWorkflows(workflows, traces: traces)
+            return swept
+        }
+    }
+
+    /// Ages out up to `limit` traces of workflows that live on (see above), oldest first: their
+    /// spans, links and facts go; their membership stays, marked `aged_out` (the trace answers
+    /// as unknown, the workflow keeps its name, and a late span of the trace joins it again).
+    /// Traces known only from links are kept: they are how a late trace finds its workflow.
+    /// Returns the traces and spans it deleted.
+    public func sweepAgedTraces(receivedBefore cutoff: UInt64, limit: Int = 200) async throws -> (traces: Int, spans: Int) {
+        try await write { db -> (traces: Int, spans: Int) in
+            let candidates = try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT workflow_trace.trace_id, workflow_trace.workflow_id, workflow.key_trace_id
+                FROM workflow_trace INDEXED BY workflow_trace_by_age JOIN workflow ON workflow.id = workflow_trace.workflow_id
+                WHERE workflow_trace.aged_out = 0 AND workflow_trace.first_received_at_unix_nano < ?1
+                  AND EXISTS (SELECT 1 FROM span WHERE span.trace_id = workflow_trace.trace_id)
+                  AND NOT EXISTS (SELECT 1 FROM span WHERE span.trace_id = workflow_trace.trace_id AND span.received_at_unix_nano >= ?1)
+                  AND NOT EXISTS (SELECT 1 FROM exception WHERE exception.workflow_id = workflow_trace.workflow_id
+                                  AND status IN \(QueueCounters.active))
+                ORDER BY workflow_trace.first_received_at_unix_nano LIMIT ?2
+                """), arguments: [Int64(bitPattern: cutoff), limit])
+            var swept = (traces: 0, spans: 0)
+            var frozenWorkflows: Set<Int64> = []
+            for row in candidates {
+                let trace: Data = row["trace_id"]
+                let workflow: Int64 = row["workflow_id"]
+                if frozenWorkflows.insert(workflow).inserted {
+                    // The closed items of the workflow keep their story as it was before any of it goes.
+                    for exception in try Row.fetchAll(db.cachedStatement(sql: ExceptionRecord.selection + """
+                         WHERE exception.workflow_id = ? AND exception.frozen_workflow_key IS NULL AND exception.status != 'merged'
+                        """), arguments: [workflow]) {
+                        try Self.freezeEvidence(of: try ExceptionRecord(row: exception), workflowKey: row["key_trace_id"], db)
+                    }
+                }
+                var spans = 0
+                for table in ["span_link", "span", "detection_fact", "failed_child", "correlation_value"] {
+                    try db.cachedStatement(sql: "DELETE FROM \(table) WHERE trace_id = ?").execute(arguments: [trace])
+                    if table == "span" { spans = db.changesCount }
+                }
+                try db.cachedStatement(sql: "UPDATE workflow_trace SET aged_out = 1 WHERE trace_id = ?").execute(arguments: [trace])
+                try db.cachedStatement(sql: "UPDATE workflow SET span_count = max(0, span_count - ?) WHERE id = ?").execute(arguments: [spans, workflow])
+                swept.traces += 1
+                swept.spans += spans
+            }
+            if swept.traces > 0 { self.agedTracesExist.store(true, ordering: .relaxed) }
             return swept
         }
     }

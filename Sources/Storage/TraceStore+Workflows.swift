@@ -14,10 +14,13 @@ public struct StoredWorkflow: Sendable {
 
 extension TraceStore {
     /// The whole workflow holding `trace`, or nil when the trace is unknown (no span of it, no
-    /// link to it).
+    /// link to it) or aged out.
     public func workflow(containing trace: TraceID) async throws -> StoredWorkflow? {
         try await read { db in
-            guard let record = try SQLiteWorkflowMembership.workflow(containing: trace, db) else { return nil }
+            // A trace whose spans aged out while its workflow lived on answers as unknown (DESIGN.md §10).
+            guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT aged_out FROM workflow_trace WHERE trace_id = ?"),
+                                    arguments: [Data(trace.bytes)]) != true,
+                  let record = try SQLiteWorkflowMembership.workflow(containing: trace, db) else { return nil }
             let traceIDs = try Data.fetchAll(db, sql: "SELECT trace_id FROM workflow_trace WHERE workflow_id = ?", arguments: [record.id])
                 .compactMap { TraceID(data: $0) }.sorted()
             let membership = "IN (SELECT trace_id FROM workflow_trace WHERE workflow_id = ?)"

@@ -20,6 +20,9 @@ public final class TraceStore: Sendable {
     public let queueChanges = QueueChanges()
     /// Set inside a transaction that changed the queue; the commit turns it into a bump.
     private let queueChanged = Atomic<Bool>(false)
+    /// Some trace of a living workflow has aged out (`workflow_trace.aged_out`): a late span of it
+    /// must bring it back. False until a sweep ages one, so the writer pays nothing before.
+    let agedTracesExist = Atomic<Bool>(false)
     /// Who is told of what, written to the outbox with each change.
     let notifications: NotificationPlan
 
@@ -77,6 +80,8 @@ public final class TraceStore: Sendable {
             checkpointing.busyMode = .timeout(30)   // waits out a truncating checkpoint on the writer's connection
             checkpointing.prepareDatabase { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
             checkpointConnection = try DatabaseQueue(path: path, configuration: checkpointing)
+            let aged = try pool.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM workflow_trace WHERE aged_out = 1)") ?? false }
+            agedTracesExist.store(aged, ordering: .relaxed)
         } catch let error as DatabaseError {
             throw StorageError("cannot open the database at \(path): \(error.message ?? error.description)")
         }
@@ -193,6 +198,12 @@ public final class TraceStore: Sendable {
             }
             for (workflow, count) in newSpansByWorkflow {
                 try stitcher.membership.recordActivity(workflow: workflow, newSpans: count)
+            }
+            if self.agedTracesExist.load(ordering: .relaxed) {
+                for trace in newSpansByTrace.keys {   // a late span of an aged-out trace: it is back
+                    try db.cachedStatement(sql: "UPDATE workflow_trace SET aged_out = 0 WHERE trace_id = ? AND aged_out = 1")
+                        .execute(arguments: [Data(trace.bytes)])
+                }
             }
             let stitching = clock.now - started
             let detecting = clock.now

@@ -80,4 +80,56 @@ struct RetentionTests {
             #expect((try await HTTP.getJSON(server.api + "/api/v1/traces/\(openTrace.hex)")["spans"] as? [Any])?.count == 3)
         }
     }
+
+    /// A workflow that never goes quiet — here a job trace that keeps receiving, linked to an old
+    /// request — loses its old traces one by one; a workflow with an open item keeps them all.
+    @Test("a workflow that lives on loses its old traces (404), keeps its name, and takes a late span of one back")
+    func oldTracesOfALivingWorkflow() async throws {
+        let clock = TestClock(now: Self.start)
+        try await TestServer.with(configure: Self.configure, clock: clock) { server in
+            let request = TraceID.stub(0xF1), job = TraceID.stub(0xF2), refund = TraceID.stub(0xF3), follow = TraceID.stub(0xF4)
+            try await HTTP.export(server.otlpHTTP, .stub(service: "scheduler", spans: [
+                Span.stub(trace: request, span: .stub(1), name: "POST /jobs", start: Self.start),
+                Span.stub(trace: request, span: .stub(2), parent: .stub(1), name: "enqueue", kind: .producer, start: Self.start + 1),
+                Span.stub(trace: job, span: .stub(1), name: "run job", kind: .consumer, start: Self.start + 2,
+                          links: [SpanLink(traceID: request, spanID: .stub(2))]),
+            ]))
+            try await HTTP.export(server.otlpHTTP, Self.refundWorkflow(refund))   // an open approval_required
+            let named = try await HTTP.getJSON(server.api + "/api/v1/traces/\(job.hex)")["workflow_id"] as? String
+            #expect(named == "wf_" + request.hex)
+
+            // 50 minutes on, both workflows get a new span (the job goes on; the refund's workflow too).
+            clock.advance(bySeconds: 3000)
+            let later = Self.start + 3000 * 1_000_000_000
+            try await HTTP.export(server.otlpHTTP, .stub(service: "scheduler", spans: [
+                Span.stub(trace: job, span: .stub(2), parent: .stub(1), name: "step", start: later),
+                Span.stub(trace: follow, span: .stub(1), name: "follow up", kind: .consumer, start: later,
+                          links: [SpanLink(traceID: refund, spanID: .stub(1))]),
+            ]))
+            // Past the retention for the first spans, not for the new ones.
+            clock.advance(bySeconds: 700)
+            var aged = false
+            for _ in 0..<200 {
+                if try await HTTP.trace(server, request.hex).status == 404 {
+                    aged = true
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(25))
+            }
+            #expect(aged, "the old request trace of the living workflow aged out")
+            let living = try await HTTP.getJSON(server.api + "/api/v1/traces/\(job.hex)")
+            #expect((living["spans"] as? [[String: Any]])?.compactMap { $0["trace_id"] as? String } == [job.hex, job.hex])
+            #expect(living["workflow_id"] as? String == named, "the workflow keeps its name")
+            #expect(try await HTTP.trace(server, refund.hex).status == 200, "a workflow with an open item keeps its old traces")
+            #expect((try await HTTP.getJSON(server.api + "/api/v1/traces/\(refund.hex)")["spans"] as? [Any])?.count == 3)
+
+            // A late span of the aged trace joins the workflow again.
+            try await HTTP.export(server.otlpHTTP, .stub(service: "scheduler", spans: [
+                Span.stub(trace: request, span: .stub(3), parent: .stub(1), name: "late", start: later + 1),
+            ]))
+            let back = try await HTTP.getJSON(server.api + "/api/v1/traces/\(request.hex)")
+            #expect(back["workflow_id"] as? String == named)
+            #expect((back["spans"] as? [Any])?.count == 3)
+        }
+    }
 }
