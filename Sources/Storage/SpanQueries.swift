@@ -34,7 +34,7 @@ enum SpanQueries {
         let statement = try db.makeStatement(sql: columns(from: table) + " WHERE \(condition) ORDER BY span.start_time_unix_nano, span.id")
         let positions = try StoredSpanColumns(statement.columnNames)
         let rows = try Row.fetchAll(statement, arguments: arguments)
-        let links = try Row.fetchAll(db, sql: "SELECT * FROM \(linkTable) WHERE \(linksWhere) ORDER BY trace_id, span_id, link_index", arguments: arguments)
+        let links = try Row.fetchAll(db, sql: "SELECT *, CAST(trace_state AS BLOB) AS trace_state_bytes FROM \(linkTable) WHERE \(linksWhere) ORDER BY trace_id, span_id, link_index", arguments: arguments)
         var linksBySpan: [SpanReference: [SpanLink]] = [:]
         for row in links {
             guard let traceID = TraceID(data: row["trace_id"]), let spanID = SpanID(data: row["span_id"]) else { continue }
@@ -55,7 +55,7 @@ enum SpanQueries {
         }
         var stored = try StoredSpan(row: row)
         stored.span.links = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT * FROM span_link WHERE trace_id = ? AND span_id = ? ORDER BY link_index
+            SELECT *, CAST(trace_state AS BLOB) AS trace_state_bytes FROM span_link WHERE trace_id = ? AND span_id = ? ORDER BY link_index
             """), arguments: arguments).map { try SpanLink(row: $0) }
         return stored
     }
