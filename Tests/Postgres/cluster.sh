@@ -2,21 +2,21 @@
 # Sourced by the PostgreSQL test scripts: starts a throwaway PostgreSQL server — a new cluster
 # (initdb) in a temporary directory, on a free loopback port — exports CAUSEWAY_TEST_POSTGRES_URL
 # for it, and removes it all on exit. As root, the server runs as the `postgres` system user
-# (PostgreSQL refuses to run as root).
-set -euo pipefail
+# (PostgreSQL refuses to run as root). A run killed with SIGKILL leaves the server running (no
+# trap runs); it is in /tmp/causeway-pg.*, and `pg_ctl -D DIR/data stop` ends it.
 pg_bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
 [ -x "$pg_bin/initdb" ] || { echo "PostgreSQL's server programs are missing (scripts/setup installs postgresql)" >&2; exit 1; }
 pg_dir="$(mktemp -d /tmp/causeway-pg.XXXXXX)"
 as_owner() { "$@"; }
+pg_stop() {
+  [ -f "$pg_dir/data/postmaster.pid" ] && as_owner "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$pg_dir"
+}
+trap pg_stop EXIT
 if [ "$(id -u)" = 0 ]; then
   chown postgres "$pg_dir"
   as_owner() { runuser -u postgres -- "$@"; }
 fi
-pg_stop() {
-  as_owner "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true
-  rm -rf "$pg_dir"
-}
-trap pg_stop EXIT
 as_owner "$pg_bin/initdb" -D "$pg_dir/data" -U causeway --auth=trust -E UTF8 --no-locale >"$pg_dir/initdb.log" 2>&1 \
   || { cat "$pg_dir/initdb.log" >&2; exit 1; }
 # A free port: bind port 0 and read it back; if another process takes it first, try again.
@@ -26,6 +26,8 @@ for attempt in 1 2 3 4 5; do
        -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $pg_dir -c max_connections=200" start >/dev/null; then
     break
   fi
+  # A server that half started (and holds its lock file) is stopped before the next port is tried.
+  [ -f "$pg_dir/data/postmaster.pid" ] && as_owner "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true
   [ "$attempt" = 5 ] && { cat "$pg_dir/server.log" >&2; exit 1; }
 done
 export CAUSEWAY_TEST_POSTGRES_URL="postgres://causeway@127.0.0.1:$pg_port/postgres"

@@ -94,16 +94,18 @@ struct StoreContractTests {
         let (store, writer, reopen, close) = try await kind.makeRecording()
         defer { close() }
         let name = "charge \u{0}card \"β\" 🚀"   // a NUL and text to escape: stored whole
+        let service = "vendor\u{0}sync"
         let spans = [Span.stub(trace: .stub(0x54), span: .stub(1), name: name, start: Self.t0,
                                attributes: [Attribute("k", .string("v\u{0}w"))], status: SpanStatus(code: .error, message: "x\u{0}y")),
                      Span.stub(trace: .stub(0x54), span: .stub(2), parent: .stub(1), start: Self.t0 + 1,
-                               links: [SpanLink(traceID: .stub(0x55), spanID: .stub(9))])]
-        let batch = TraceBatch.stub(service: "vendor-sync", spans: spans)
-        try await Self.write([batch, batch, .stub(service: "vendor-sync", spans: [spans[1]])], with: writer)
+                               links: [SpanLink(traceID: .stub(0x55), spanID: .stub(9), traceState: "k=v\u{0}")])]
+        let batch = TraceBatch.stub(service: service, spans: spans)
+        // Twice, then a request holding one span twice.
+        try await Self.write([batch, batch, .stub(service: service, spans: [spans[1], spans[1]])], with: writer)
         for reader in [store, try await reopen()] {
             let stored = try await reader.spans(inTrace: .stub(0x54))
             #expect(stored.map(\.span) == spans)
-            #expect(stored.map(\.resource.serviceName) == ["vendor-sync", "vendor-sync"])
+            #expect(stored.map(\.resource.serviceName) == [service, service])
             let workflow = try #require(try await reader.workflow(containing: .stub(0x55)))   // known from the link alone
             #expect(workflow.traceIDs == [.stub(0x54), .stub(0x55)])
             #expect(workflow.spans.count == 2)

@@ -3,8 +3,9 @@ import PostgresNIO
 
 /// The PostgreSQL schema as named migrations, applied in order, each once, under an advisory
 /// lock so that instances starting together do not race (DESIGN.md §11). The tables follow the
-/// SQLite store's; free text a span carries (name, status message, trace state, scope name and
-/// version) is `bytea`, because PostgreSQL text cannot hold the NUL that span data may.
+/// SQLite store's; every free text span data carries (names, status messages, trace states,
+/// service names, schema URLs) is `bytea`, because PostgreSQL text cannot hold the NUL that span
+/// data may; JSON (attributes, events) escapes it.
 enum PostgresSchema {
     static let migrations: [(name: String, sql: [String])] = [
         ("v1: spans, links, resources, scopes, workflows", [
@@ -12,10 +13,10 @@ enum PostgresSchema {
             CREATE TABLE resource (
                 id bigserial PRIMARY KEY,
                 digest text NOT NULL UNIQUE,             -- md5 of the fields below: one row per distinct resource
-                service_name text NOT NULL,
-                attributes text NOT NULL,                -- JSON
+                service_name bytea NOT NULL,
+                attributes text NOT NULL,                -- JSON (a NUL in it is escaped)
                 dropped_attributes_count bigint NOT NULL,
-                schema_url text NOT NULL
+                schema_url bytea NOT NULL
             )
             """,
             """
@@ -26,7 +27,7 @@ enum PostgresSchema {
                 version bytea NOT NULL,
                 attributes text NOT NULL,
                 dropped_attributes_count bigint NOT NULL,
-                schema_url text NOT NULL
+                schema_url bytea NOT NULL
             )
             """,
             """
@@ -60,7 +61,7 @@ enum PostgresSchema {
                 link_index integer NOT NULL,
                 linked_trace_id bytea NOT NULL,
                 linked_span_id bytea NOT NULL,
-                trace_state text NOT NULL,
+                trace_state bytea NOT NULL,
                 flags bigint NOT NULL,
                 attributes text NOT NULL,
                 dropped_attributes_count bigint NOT NULL,

@@ -9,37 +9,70 @@ extension PostgresStore: SpanRecorder {
     static let stitchLock: Int64 = 0x6361_7573_6974_6368
 
     /// Stores a round of requests in one transaction: resources and scopes once each, the spans
-    /// not stored before (one statement a request), their links, and the workflow membership of
-    /// their traces. Returns once committed.
+    /// not stored before (one statement for the round), their links, and the workflow
+    /// membership of their traces. Returns once committed. Every row lock it takes (resources,
+    /// scopes, span keys, then the stitching lock) it takes in an order that depends only on the
+    /// data, never on arrival, so two instances writing the same rows wait for each other rather
+    /// than deadlock; a deadlock or serialization failure all the same runs the round again.
     func recordSpans(_ batches: [SpanRows], receivedAt: UInt64) async throws -> Recorded {
         let logger = logger
-        return try await client.withTransaction(logger: logger) { connection in
-            var newSpansByTrace: [TraceID: Int] = [:]
-            var links: [(from: TraceID, to: TraceID)] = []
-            var inserted = 0
-            for rows in batches {
-                var resourceIDs: [Int64] = []
-                for resource in rows.resources { resourceIDs.append(try await Self.resourceID(resource, connection, logger)) }
-                var scopeIDs: [Int64] = []
-                for scope in rows.scopes { scopeIDs.append(try await Self.scopeID(scope, connection, logger)) }
-                var fresh = try await Self.insertSpans(rows.spans, resourceIDs: resourceIDs, scopeIDs: scopeIDs, receivedAt: receivedAt, connection, logger)
-                var newLinks: [(span: SpanRows.SpanRow, index: Int, link: SpanRows.LinkRow)] = []
-                for span in rows.spans where fresh.remove(SpanKey(span.traceID, span.spanID)) != nil {
-                    inserted += 1
-                    newSpansByTrace[span.trace, default: 0] += 1
-                    for (index, link) in span.links.enumerated() {
-                        links.append((span.trace, link.trace))
-                        newLinks.append((span, index, link))
-                    }
-                }
-                try await Self.insertLinks(newLinks, connection, logger)
+        return try await PostgresFailure.retrying {
+            try await client.withTransaction(logger: logger) { connection in
+                try await Self.record(batches, receivedAt: receivedAt, connection, logger)
             }
-            let started = ContinuousClock.now
-            if !newSpansByTrace.isEmpty {
-                try await Self.stitch(newSpansByTrace, links: links, receivedAt: receivedAt, connection, logger)
-            }
-            return Recorded(inserted: inserted, stitching: ContinuousClock.now - started)
         }
+    }
+
+    static func record(_ batches: [SpanRows], receivedAt: UInt64, _ connection: PostgresConnection, _ logger: Logger) async throws -> Recorded {
+        // The same content sorts the same on every instance: the order row locks are taken in.
+        func order(_ resource: SpanRows.ResourceRow) -> String {
+            [resource.serviceName, String(decoding: resource.attributes, as: UTF8.self), String(resource.droppedAttributesCount), resource.schemaURL]
+                .joined(separator: "\u{1F}")
+        }
+        func order(_ scope: SpanRows.ScopeRow) -> String {
+            [scope.name, scope.version, String(decoding: scope.attributes, as: UTF8.self), String(scope.droppedAttributesCount), scope.schemaURL]
+                .joined(separator: "\u{1F}")
+        }
+        var resourceIDs: [SpanRows.ResourceRow: Int64] = [:]
+        for resource in Set(batches.flatMap(\.resources)).sorted(by: { order($0) < order($1) }) {
+            resourceIDs[resource] = try await resourceID(resource, connection, logger)
+        }
+        var scopeIDs: [SpanRows.ScopeRow: Int64] = [:]
+        for scope in Set(batches.flatMap(\.scopes)).sorted(by: { order($0) < order($1) }) {
+            scopeIDs[scope] = try await scopeID(scope, connection, logger)
+        }
+        var rows: [(span: SpanRows.SpanRow, resource: Int64, scope: Int64)] = []
+        for batch in batches {
+            for span in batch.spans {
+                guard let resource = resourceIDs[batch.resources[span.resourceIndex]], let scope = scopeIDs[batch.scopes[span.scopeIndex]] else {
+                    throw StorageError("a span's resource or scope was not stored")
+                }
+                rows.append((span, resource, scope))
+            }
+        }
+        rows.sort { first, second in
+            first.span.traceID == second.span.traceID ? first.span.spanID.lexicographicallyPrecedes(second.span.spanID)
+                : first.span.traceID.lexicographicallyPrecedes(second.span.traceID)
+        }
+        var fresh = try await insertSpans(rows, receivedAt: receivedAt, connection, logger)
+        var newSpansByTrace: [TraceID: Int] = [:]
+        var links: [(from: TraceID, to: TraceID)] = []
+        var newLinks: [(span: SpanRows.SpanRow, index: Int, link: SpanRows.LinkRow)] = []
+        var inserted = 0
+        for (span, _, _) in rows where fresh.remove(SpanKey(span.traceID, span.spanID)) != nil {
+            inserted += 1
+            newSpansByTrace[span.trace, default: 0] += 1
+            for (index, link) in span.links.enumerated() {
+                links.append((span.trace, link.trace))
+                newLinks.append((span, index, link))
+            }
+        }
+        try await insertLinks(newLinks, connection, logger)
+        let started = ContinuousClock.now
+        if !newSpansByTrace.isEmpty {
+            try await stitch(newSpansByTrace, links: links, receivedAt: receivedAt, connection, logger)
+        }
+        return Recorded(inserted: inserted, stitching: ContinuousClock.now - started)
     }
 
     /// A span's identity as the insert returns it.
@@ -53,11 +86,12 @@ extension PostgresStore: SpanRecorder {
         }
     }
 
-    /// Inserts the spans in one statement (`unnest` over a column array each); returns the keys
-    /// of those that were new.
-    static func insertSpans(_ spans: [SpanRows.SpanRow], resourceIDs: [Int64], scopeIDs: [Int64], receivedAt: UInt64,
+    /// Inserts the spans in one statement (`unnest` over a column array each), in the order
+    /// given; returns the keys of those that were new.
+    static func insertSpans(_ rows: [(span: SpanRows.SpanRow, resource: Int64, scope: Int64)], receivedAt: UInt64,
                             _ connection: PostgresConnection, _ logger: Logger) async throws -> Set<SpanKey> {
-        guard !spans.isEmpty else { return [] }
+        guard !rows.isEmpty else { return [] }
+        let spans = rows.map(\.span)
         let none = ByteBuffer()
         let query: PostgresQuery = """
             INSERT INTO span (trace_id, span_id, parent_span_id, name, kind, start_time_unix_nano, end_time_unix_nano, status_code,
@@ -74,10 +108,10 @@ extension PostgresStore: SpanRecorder {
                 \(spans.map { ByteBuffer(string: $0.traceState) })::bytea[], \(spans.map { Int64($0.flags) })::int8[],
                 \(spans.map { String(decoding: $0.attributes, as: UTF8.self) })::text[], \(spans.map { Int64($0.droppedAttributesCount) })::int8[],
                 \(spans.map { String(decoding: $0.events, as: UTF8.self) })::text[], \(spans.map { Int64($0.droppedEventsCount) })::int8[],
-                \(spans.map { Int64($0.droppedLinksCount) })::int8[], \(spans.map { resourceIDs[$0.resourceIndex] })::int8[],
-                \(spans.map { scopeIDs[$0.scopeIndex] })::int8[])
-                AS t(trace_id, span_id, parent_span_id, name, kind, start_time, end_time, status_code, status_message, trace_state,
-                     flags, attributes, dropped_attributes, events, dropped_events, dropped_links, resource_id, scope_id)
+                \(spans.map { Int64($0.droppedLinksCount) })::int8[], \(rows.map(\.resource))::int8[], \(rows.map(\.scope))::int8[])
+                WITH ORDINALITY AS t(trace_id, span_id, parent_span_id, name, kind, start_time, end_time, status_code, status_message,
+                     trace_state, flags, attributes, dropped_attributes, events, dropped_events, dropped_links, resource_id, scope_id, position)
+            ORDER BY t.position
             ON CONFLICT (trace_id, span_id) DO NOTHING
             RETURNING trace_id, span_id
             """
@@ -96,51 +130,51 @@ extension PostgresStore: SpanRecorder {
                 dropped_attributes_count)
             SELECT * FROM unnest(\(links.map { ByteBuffer(bytes: $0.span.traceID) })::bytea[], \(links.map { ByteBuffer(bytes: $0.span.spanID) })::bytea[],
                 \(links.map { Int32($0.index) })::int4[], \(links.map { ByteBuffer(bytes: $0.link.traceID) })::bytea[],
-                \(links.map { ByteBuffer(bytes: $0.link.spanID) })::bytea[], \(links.map(\.link.traceState))::text[],
+                \(links.map { ByteBuffer(bytes: $0.link.spanID) })::bytea[], \(links.map { ByteBuffer(string: $0.link.traceState) })::bytea[],
                 \(links.map { Int64($0.link.flags) })::int8[], \(links.map { String(decoding: $0.link.attributes, as: UTF8.self) })::text[],
                 \(links.map { Int64($0.link.droppedAttributesCount) })::int8[])
             ON CONFLICT DO NOTHING
             """, logger: logger)
     }
 
-    /// The row id of a resource, inserted the first time it is seen. A statement that lost a race
-    /// with another instance inserting the same resource sees no row; the next one does.
+    /// The row id of a resource, inserted the first time it is seen (`digest`: one row per
+    /// distinct resource).
     static func resourceID(_ resource: SpanRows.ResourceRow, _ connection: PostgresConnection, _ logger: Logger) async throws -> Int64 {
-        let attributes = String(decoding: resource.attributes, as: UTF8.self)
-        let dropped = Int64(resource.droppedAttributesCount)
-        for _ in 0..<3 {
-            let rows = try await connection.query("""
-                WITH input AS (SELECT md5(concat_ws(chr(31), \(resource.serviceName)::text, \(attributes)::text, \(dropped)::text,
-                                                    \(resource.schemaURL)::text)) AS digest),
-                new AS (
-                    INSERT INTO resource (digest, service_name, attributes, dropped_attributes_count, schema_url)
-                    SELECT digest, \(resource.serviceName), \(attributes), \(dropped), \(resource.schemaURL) FROM input
-                    ON CONFLICT (digest) DO NOTHING RETURNING id)
-                SELECT id FROM new UNION ALL SELECT resource.id FROM resource JOIN input USING (digest)
-                """, logger: logger)
-            for try await id in rows.decode(Int64.self) { return id }
-        }
-        throw StorageError("a resource could not be stored")
+        let (service, schema) = (ByteBuffer(string: resource.serviceName), ByteBuffer(string: resource.schemaURL))
+        let (attributes, dropped) = (String(decoding: resource.attributes, as: UTF8.self), Int64(resource.droppedAttributesCount))
+        return try await rowID(of: "a resource", connection, logger, """
+            WITH input AS (SELECT md5(concat_ws(chr(31), encode(\(service)::bytea, 'hex'), \(attributes)::text, \(dropped)::text,
+                                                encode(\(schema)::bytea, 'hex'))) AS digest),
+            new AS (
+                INSERT INTO resource (digest, service_name, attributes, dropped_attributes_count, schema_url)
+                SELECT digest, \(service), \(attributes), \(dropped), \(schema) FROM input
+                ON CONFLICT (digest) DO NOTHING RETURNING id)
+            SELECT id FROM new UNION ALL SELECT resource.id FROM resource JOIN input USING (digest)
+            """)
     }
 
     static func scopeID(_ scope: SpanRows.ScopeRow, _ connection: PostgresConnection, _ logger: Logger) async throws -> Int64 {
-        let attributes = String(decoding: scope.attributes, as: UTF8.self)
-        let dropped = Int64(scope.droppedAttributesCount)
-        let name = ByteBuffer(string: scope.name)
-        let version = ByteBuffer(string: scope.version)
+        let (name, version, schema) = (ByteBuffer(string: scope.name), ByteBuffer(string: scope.version), ByteBuffer(string: scope.schemaURL))
+        let (attributes, dropped) = (String(decoding: scope.attributes, as: UTF8.self), Int64(scope.droppedAttributesCount))
+        return try await rowID(of: "an instrumentation scope", connection, logger, """
+            WITH input AS (SELECT md5(concat_ws(chr(31), encode(\(name)::bytea, 'hex'), encode(\(version)::bytea, 'hex'),
+                                                \(attributes)::text, \(dropped)::text, encode(\(schema)::bytea, 'hex'))) AS digest),
+            new AS (
+                INSERT INTO scope (digest, name, version, attributes, dropped_attributes_count, schema_url)
+                SELECT digest, \(name), \(version), \(attributes), \(dropped), \(schema) FROM input
+                ON CONFLICT (digest) DO NOTHING RETURNING id)
+            SELECT id FROM new UNION ALL SELECT scope.id FROM scope JOIN input USING (digest)
+            """)
+    }
+
+    /// Runs an insert-or-read of one row by digest and returns its id. A statement that lost a
+    /// race with another instance inserting the same row sees no row (its snapshot predates the
+    /// other's commit); the next statement does.
+    static func rowID(of what: String, _ connection: PostgresConnection, _ logger: Logger, _ query: PostgresQuery) async throws -> Int64 {
         for _ in 0..<3 {
-            let rows = try await connection.query("""
-                WITH input AS (SELECT md5(concat_ws(chr(31), encode(\(name)::bytea, 'hex'), encode(\(version)::bytea, 'hex'),
-                                                    \(attributes)::text, \(dropped)::text, \(scope.schemaURL)::text)) AS digest),
-                new AS (
-                    INSERT INTO scope (digest, name, version, attributes, dropped_attributes_count, schema_url)
-                    SELECT digest, \(name), \(version), \(attributes), \(dropped), \(scope.schemaURL) FROM input
-                    ON CONFLICT (digest) DO NOTHING RETURNING id)
-                SELECT id FROM new UNION ALL SELECT scope.id FROM scope JOIN input USING (digest)
-                """, logger: logger)
-            for try await id in rows.decode(Int64.self) { return id }
+            for try await id in try await connection.query(query, logger: logger).decode(Int64.self) { return id }
         }
-        throw StorageError("an instrumentation scope could not be stored")
+        throw StorageError("\(what) could not be stored")
     }
 
     /// Joins the round's traces into workflows under the stitching lock: reads the membership of
@@ -148,7 +182,7 @@ extension PostgresStore: SpanRecorder {
     /// then counts the new spans into their workflows.
     static func stitch(_ newSpansByTrace: [TraceID: Int], links: [(from: TraceID, to: TraceID)], receivedAt: UInt64,
                        _ connection: PostgresConnection, _ logger: Logger) async throws {
-        try await connection.query("SELECT pg_advisory_xact_lock(\(stitchLock))", logger: logger)
+        for try await _ in try await connection.query("SELECT pg_advisory_xact_lock(\(stitchLock))", logger: logger) {}   // waits for the lock
         let touched = Array(Set(newSpansByTrace.keys).union(links.flatMap { [$0.from, $0.to] }))
         var known: [TraceID: WorkflowRecord] = [:]
         let rows = try await connection.query("""
@@ -219,19 +253,5 @@ extension PostgresStore: SpanRecorder {
             INSERT INTO workflow_trace (trace_id, workflow_id)
             SELECT unnest(\(traces.map { ByteBuffer(bytes: $0.bytes) })::bytea[]), \(record.id)
             """, logger: logger)
-    }
-}
-
-extension TraceID {
-    init?(buffer: ByteBuffer) {
-        guard let id = buffer.withUnsafeReadableBytes({ TraceID(bytes: $0) }) else { return nil }
-        self = id
-    }
-}
-
-extension SpanID {
-    init?(buffer: ByteBuffer) {
-        guard let id = buffer.withUnsafeReadableBytes({ SpanID(bytes: $0) }) else { return nil }
-        self = id
     }
 }

@@ -5,45 +5,61 @@ import TraceModel
 
 extension PostgresStore: WorkflowReader {
     public func workflow(containing trace: TraceID) async throws -> StoredWorkflow? {
-        try await client.withConnection { connection in
-            guard let record = try await Self.workflow(containing: trace, connection, logger) else { return nil }
-            var traceIDs: [TraceID] = []
-            for try await bytes in try await connection.query("SELECT trace_id FROM workflow_trace WHERE workflow_id = \(record.id)", logger: logger)
-                .decode(ByteBuffer.self) {
-                if let id = TraceID(buffer: bytes) { traceIDs.append(id) }
+        try await reading { connection in try await Self.workflow(containing: trace, connection, self.logger) }
+    }
+
+    /// Runs `body` in a read-only transaction that sees one snapshot (several reads of a
+    /// workflow agree even while other instances merge it); errors come out mapped.
+    func reading<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: self.logger)
+                return try await body(connection)
             }
-            let spans = try await Self.spans(
-                "span.trace_id IN (SELECT trace_id FROM workflow_trace WHERE workflow_id = $1)", record.id, connection, logger)
-            return StoredWorkflow(record: record, traceIDs: traceIDs.sorted(), spans: spans)
+        } catch {
+            throw PostgresFailure.mapped(error)
         }
     }
 
+    /// The whole workflow holding `trace`, read on `connection`.
+    static func workflow(containing trace: TraceID, _ connection: PostgresConnection, _ logger: Logger) async throws -> StoredWorkflow? {
+        guard let record = try await membership(of: trace, connection, logger) else { return nil }
+        var traceIDs: [TraceID] = []
+        for try await bytes in try await connection.query("SELECT trace_id FROM workflow_trace WHERE workflow_id = \(record.id)", logger: logger)
+            .decode(ByteBuffer.self) {
+            if let id = TraceID(buffer: bytes) { traceIDs.append(id) }
+        }
+        let members = "IN (SELECT trace_id FROM workflow_trace WHERE workflow_id = $1)"
+        let spans = try await spans(where: "span.trace_id \(members)", linksWhere: "span_link.trace_id \(members)", record.id, connection, logger)
+        return StoredWorkflow(record: record, traceIDs: traceIDs.sorted(), spans: spans)
+    }
+
     public func spans(inTrace traceID: TraceID) async throws -> [StoredSpan] {
-        try await client.withConnection { connection in
-            try await Self.spans("span.trace_id = $1", ByteBuffer(bytes: traceID.bytes), connection, logger)
+        try await reading { connection in
+            try await Self.spans(where: "span.trace_id = $1", linksWhere: "span_link.trace_id = $1", ByteBuffer(bytes: traceID.bytes), connection, self.logger)
         }
     }
 
     /// The causal path of a span, walked over its workflow's spans read whole.
     public func causalPath(to reference: SpanReference) async throws -> (path: CausalPath, workflow: WorkflowRecord, linkedBy: [SpanReference])? {
-        guard let workflow = try await workflow(containing: reference.traceID),
-              let path = try CausalPath.to(reference, in: WorkflowGraph(nodes: workflow.spans.map(\.causalNode)))
-        else { return nil }
-        let linkedBy = try await client.withConnection { connection in
+        try await reading { connection in
+            guard let workflow = try await Self.workflow(containing: reference.traceID, connection, self.logger),
+                  let path = try CausalPath.to(reference, in: WorkflowGraph(nodes: workflow.spans.map(\.causalNode)))
+            else { return nil }
             var found: [SpanReference] = []
             for try await (trace, span) in try await connection.query("""
                 SELECT DISTINCT trace_id, span_id FROM span_link
                 WHERE linked_trace_id = \(ByteBuffer(bytes: reference.traceID.bytes)) AND linked_span_id = \(ByteBuffer(bytes: reference.spanID.bytes))
                 ORDER BY trace_id, span_id
-                """, logger: logger).decode((ByteBuffer, ByteBuffer).self) {
+                """, logger: self.logger).decode((ByteBuffer, ByteBuffer).self) {
                 if let trace = TraceID(buffer: trace), let span = SpanID(buffer: span) { found.append(SpanReference(traceID: trace, spanID: span)) }
             }
-            return found
+            return (path, workflow.record, found)
         }
-        return (path, workflow.record, linkedBy)
     }
 
-    static func workflow(containing trace: TraceID, _ connection: PostgresConnection, _ logger: Logger) async throws -> WorkflowRecord? {
+    /// The workflow `trace` is a member of, as membership knows it.
+    static func membership(of trace: TraceID, _ connection: PostgresConnection, _ logger: Logger) async throws -> WorkflowRecord? {
         for try await (id, key, count) in try await connection.query("""
             SELECT workflow.id, workflow.key_trace_id, workflow.trace_count
             FROM workflow_trace JOIN workflow ON workflow.id = workflow_trace.workflow_id
@@ -55,25 +71,26 @@ extension PostgresStore: WorkflowReader {
         return nil
     }
 
-    /// The spans matching `condition` (one bind, `$1`), with their resource, scope and links, by
-    /// start time.
-    static func spans(_ condition: String, _ value: some PostgresDynamicTypeEncodable, _ connection: PostgresConnection,
+    /// The spans matching `condition` and their links matching `linksWhere` (one bind each, `$1`),
+    /// with their resource and scope, by start time (then trace and span id: on every instance
+    /// the same).
+    static func spans(where condition: String, linksWhere: String, _ value: some PostgresDynamicTypeEncodable, _ connection: PostgresConnection,
                       _ logger: Logger) async throws -> [StoredSpan] {
         var binds = PostgresBindings()
         binds.append(value)
         var linksBySpan: [SpanReference: [SpanLink]] = [:]
         let links = PostgresQuery(unsafeSQL: """
             SELECT trace_id, span_id, linked_trace_id, linked_span_id, trace_state, flags, attributes, dropped_attributes_count
-            FROM span_link WHERE \(condition.replacingOccurrences(of: "span.", with: "span_link.")) ORDER BY trace_id, span_id, link_index
+            FROM span_link WHERE \(linksWhere) ORDER BY trace_id, span_id, link_index
             """, binds: binds)
         for try await row in try await connection.query(links, logger: logger) {
             let (trace, span, linkedTrace, linkedSpan, traceState, flags, attributes, dropped) =
-                try row.decode((ByteBuffer, ByteBuffer, ByteBuffer, ByteBuffer, String, Int64, String, Int64).self)
+                try row.decode((ByteBuffer, ByteBuffer, ByteBuffer, ByteBuffer, ByteBuffer, Int64, String, Int64).self)
             guard let trace = TraceID(buffer: trace), let span = SpanID(buffer: span),
                   let linkedTrace = TraceID(buffer: linkedTrace), let linkedSpan = SpanID(buffer: linkedSpan)
             else { throw StorageError("a stored link has a malformed id") }
             linksBySpan[SpanReference(traceID: trace, spanID: span), default: []].append(SpanLink(
-                traceID: linkedTrace, spanID: linkedSpan, traceState: traceState, attributes: try Attribute.list(fromJSONText: attributes),
+                traceID: linkedTrace, spanID: linkedSpan, traceState: String(buffer: traceState), attributes: try Attribute.list(fromJSONText: attributes),
                 droppedAttributesCount: UInt32(truncatingIfNeeded: dropped), flags: UInt32(truncatingIfNeeded: flags)))
         }
         var spans: [StoredSpan] = []

@@ -30,16 +30,22 @@ public final class PostgresStore: Sendable {
                                             database: database.isEmpty ? nil : database, tls: .disable)
     }
 
-    /// Creates the empty database `name` (letters, digits and `_`) on the server `url` names,
-    /// connecting to the database in `url`; returns the address of the new one.
+    /// Creates the empty database `name` (lower-case letters, digits and `_`, not starting with a
+    /// digit: a name PostgreSQL keeps as written) on the server `url` names, connecting to the
+    /// database in `url`; returns the address of the new one.
     public static func createDatabase(_ name: String, server url: String, logger: Logger) async throws -> String {
-        guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }),
+        guard let first = name.first, !first.isNumber,
+              name.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }),
               var components = URLComponents(string: url) else { throw StorageError("cannot create a database called \(name) on \(url)") }
         let client = PostgresClient(configuration: try configuration(url: url), backgroundLogger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
-            try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+            do {
+                try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+            } catch {
+                throw PostgresFailure.mapped(error)
+            }
         }
         components.path = "/" + name
         guard let created = components.string else { throw StorageError("cannot name the database \(name) on \(url)") }

@@ -43,14 +43,14 @@ extension StoredSpan {
             resource: Resource(
                 attributes: try Attribute.list(fromJSONText: try cells[17].decode(String.self)),
                 droppedAttributesCount: UInt32(truncatingIfNeeded: try number(18)),
-                schemaURL: try cells[19].decode(String.self)
+                schemaURL: try text(19)
             ),
             scope: InstrumentationScope(
                 name: try text(20),
                 version: try text(21),
                 attributes: try Attribute.list(fromJSONText: try cells[22].decode(String.self)),
                 droppedAttributesCount: UInt32(truncatingIfNeeded: try number(23)),
-                schemaURL: try cells[24].decode(String.self)
+                schemaURL: try text(24)
             ),
             receivedAtUnixNano: UInt64(bitPattern: try number(16))
         )
