@@ -66,10 +66,16 @@ extension DetectionContext {
     /// Whether a span like `failed` (same name, service and tool) started after it and did not
     /// fail: a later attempt of the same operation recovered.
     public func recovered(after failed: CausalNode, typing: FailureTyping) throws -> Bool {
-        let tool = ToolCall.tool(of: failed.span)?.name
-        return try spans(named: failed.span.name, startingAfter: failed.span.startTimeUnixNano).contains { node in
-            node.service == failed.service && ToolCall.tool(of: node.span)?.name == tool && Failure(node.span, typing: typing) == nil
-        }
+        try lastSuccess(like: failed, startingAfter: failed.span.startTimeUnixNano, typing: typing) != nil
+    }
+
+    /// When the last attempt like `attempt` (same name, service and tool) that did not fail
+    /// started, among those that started after `start`; nil when none did.
+    public func lastSuccess(like attempt: CausalNode, startingAfter start: UInt64, typing: FailureTyping) throws -> UInt64? {
+        let tool = ToolCall.tool(of: attempt.span)?.name
+        return try spans(named: attempt.span.name, startingAfter: start).filter { node in
+            node.service == attempt.service && ToolCall.tool(of: node.span)?.name == tool && Failure(node.span, typing: typing) == nil
+        }.map(\.span.startTimeUnixNano).max()
     }
 
     public func count(_ key: String) throws -> Int { try facts(key).count }

@@ -31,11 +31,15 @@ public struct UnresolvedFailureDetector: Detector {
         let fields = FactKey.fields(key)
         guard context.settled, fields.count == 3 else { return nil }
         let (service, spanName, tool) = (fields[0], fields[1], fields[2])
-        var unresolved: [CausalNode] = []
+        var failures: [CausalNode] = []
         for failure in try context.facts(key) {
-            guard let node = try context.node(failure.reference) else { continue }
-            if try !context.recovered(after: node, typing: typing) { unresolved.append(node) }
+            if let node = try context.node(failure.reference) { failures.append(node) }
         }
+        // A failure recovered when a later attempt succeeded: one read of the attempts after the
+        // first failure serves them all (per failure, a workflow with many made it quadratic).
+        guard let first = failures.min(by: { $0.span.startTimeUnixNano < $1.span.startTimeUnixNano }) else { return nil }
+        let lastSuccess = try context.lastSuccess(like: first, startingAfter: first.span.startTimeUnixNano, typing: typing)
+        let unresolved = failures.filter { failure in lastSuccess.map { $0 <= failure.span.startTimeUnixNano } ?? true }
         guard let trigger = unresolved.last else { return nil }
         let type = Failure(trigger.span, typing: typing)?.type ?? "error"
         let operation = tool.isEmpty ? spanName : tool

@@ -111,4 +111,27 @@ struct ApprovalAndUnresolvedTests {
         let earlierSuccess = Span.stub(span: .stub(4), name: "charge card", start: Self.t0, status: SpanStatus(code: .ok))
         #expect(detect(unresolved, [earlierSuccess, failure], settled: true).count == 1)
     }
+
+    /// A workflow with many failures of one operation asks for its later attempts once, not once
+    /// per failure (that made settling a long-lived workflow quadratic); the verdict is the same:
+    /// the failures after the last success are unresolved.
+    @Test("unresolved_failure reads the later attempts once per operation, however many failures")
+    func unresolvedReadsOnce() throws {
+        let unresolved = UnresolvedFailureDetector()
+        var spans: [Span] = []
+        for index in 0..<40 {
+            let failed = index != 20   // one success in the middle
+            spans.append(Span.stub(span: .stub(UInt64(index + 1)), name: "charge card", start: Self.t0 + UInt64(index),
+                                   events: failed ? [SpanEvent(timeUnixNano: Self.t0 + UInt64(index), name: "exception")] : [],
+                                   status: SpanStatus(code: failed ? .error : .ok)))
+        }
+        let key = try #require(unresolved.facts(of: spans[0], service: "agent").first)
+        let facts = spans.filter { $0.status.code == .error }.map { FactOccurrence(reference: SpanReference($0), startTimeUnixNano: $0.startTimeUnixNano) }
+        let context = CountingContext(base: MemoryContext(graph: WorkflowGraph(nodes: spans.map { CausalNode(span: $0, service: "agent") }),
+                                                          factsByKey: [key: facts], settled: true))
+        let detection = try #require(try unresolved.evaluate(key: key, in: context))
+        #expect(detection.occurrences == 19)   // the failures after the success at index 20
+        #expect(detection.trigger == SpanReference(spans[39]))
+        #expect(context.reads.count == 1)
+    }
 }
