@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import NIOHTTP2
 
@@ -6,12 +7,21 @@ import NIOHTTP2
 /// body limit, or not fitting the in-flight budget — dropping the bytes of a refused message
 /// and passing a `GuardSignal` instead, so the RPC answers UNAUTHENTICATED, RESOURCE_EXHAUSTED
 /// or UNAVAILABLE rather than the transport resetting the stream. Gzip messages pass with their
-/// compressed flag cleared behind a `gzip` signal, for the handler's bounded gunzip.
+/// compressed flag cleared behind a `gzip` signal, for the handler's bounded gunzip. A message
+/// whose bytes come slower than `minBodyBytesPerSecond` over a `headerTimeout` window closes its
+/// stream (and gives its budget back): a client trickling a message would otherwise hold its
+/// reservation of the in-flight budget for as long as it liked, on a connection that never
+/// looks idle.
 final class GRPCStreamGuard: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTP2Frame.FramePayload
     typealias InboundOut = HTTP2Frame.FramePayload
 
     private let handler: ExportHandler
+    private let limits: ConnectionLimits
+    private let logger: Logger
+    /// Checks the current message's pace every `headerTimeout`; nil between messages.
+    private var timer: Scheduled<Void>?
+    private var bytesThisWindow = 0
     private var refusal: GuardSignal?
     private var prefix: [UInt8] = []
     /// Payload bytes left of the current message; nil while a prefix is awaited.
@@ -19,15 +29,19 @@ final class GRPCStreamGuard: ChannelInboundHandler, RemovableChannelHandler {
     private var passing = false
     private var reserved = 0
 
-    init(handler: ExportHandler) {
+    init(handler: ExportHandler, limits: ConnectionLimits, logger: Logger) {
         self.handler = handler
+        self.limits = limits
+        self.logger = logger
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        stopTimer()
         releaseReservation()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        stopTimer()
         releaseReservation()
         context.fireChannelInactive()
     }
@@ -52,12 +66,17 @@ final class GRPCStreamGuard: ChannelInboundHandler, RemovableChannelHandler {
                 if let left = remaining {
                     let take = min(left, input.readableBytes)
                     if var slice = input.readSlice(length: take), passing { output.writeBuffer(&slice) }
+                    bytesThisWindow += take
                     remaining = left - take == 0 ? nil : left - take
+                    if remaining == nil { stopTimer() }
                 } else {
                     let want = 5 - prefix.count
                     let bytes = input.readBytes(length: min(want, input.readableBytes)) ?? []
                     prefix += bytes
-                    if prefix.count == 5 { startMessage(into: &output) }
+                    if prefix.count == 5 {
+                        startMessage(into: &output)
+                        if remaining != nil { startTimer(context) }
+                    }
                 }
             }
             if output.readableBytes > 0 || frame.endStream {
@@ -105,6 +124,32 @@ final class GRPCStreamGuard: ChannelInboundHandler, RemovableChannelHandler {
         output.writeInteger(UInt8(0))
         output.writeInteger(UInt32(length))
         output.writeBytes(head)
+    }
+
+    /// The message's bytes must keep `minBodyBytesPerSecond` over each `headerTimeout` window.
+    private func startTimer(_ context: ChannelHandlerContext) {
+        stopTimer()
+        bytesThisWindow = 0
+        let window = TimeAmount(limits.headerTimeout)
+        timer = context.eventLoop.assumeIsolated().scheduleTask(in: window) { [self] in
+            timer = nil
+            let minimum = Int(Double(limits.minBodyBytesPerSecond) * Double(window.nanoseconds) / 1e9)
+            guard bytesThisWindow >= minimum else {
+                logger.debug("closing a gRPC stream whose message came too slowly", metadata: [
+                    "bytes_in_window": "\(bytesThisWindow)", "minimum": "\(minimum)",
+                    "peer": "\(context.channel.parent?.remoteAddress.map { "\($0)" } ?? "?")",
+                ])
+                releaseReservation()
+                context.close(promise: nil)
+                return
+            }
+            startTimer(context)
+        }
+    }
+
+    private func stopTimer() {
+        timer?.cancel()
+        timer = nil
     }
 
     private func releaseReservation() {

@@ -44,7 +44,7 @@ public struct OTLPGRPCListener: Service {
                 transportSecurity: tls.map { tls in
                     .tls(certificateChain: [.file(path: tls.certificatePath, format: .pem)], privateKey: .file(path: tls.keyPath, format: .pem))
                 } ?? .plaintext,
-                config: .defaults { [handler, connections] config in
+                config: .defaults { [handler, connections, logger] config in
                     config.rpc.maxRequestPayloadSize = transportLimit
                     // Exporters may send `grpc-encoding: gzip` (OTEL_EXPORTER_OTLP_COMPRESSION=gzip);
                     // the guard hands gzip messages to the handler's bounded gunzip.
@@ -54,7 +54,7 @@ public struct OTLPGRPCListener: Service {
                     config.channelDebuggingCallbacks.onAcceptTCPConnection = { channel in connectionCap.admit(channel) }
                     config.channelDebuggingCallbacks.onAcceptHTTP2Stream = { channel in
                         channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHandler(GRPCStreamGuard(handler: handler), position: .first)
+                            try channel.pipeline.syncOperations.addHandler(GRPCStreamGuard(handler: handler, limits: connections, logger: logger), position: .first)
                         }
                     }
                 }

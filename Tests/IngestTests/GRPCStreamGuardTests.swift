@@ -24,9 +24,9 @@ struct GRPCStreamGuardTests {
             logger: Logger(label: "test"))
     }
 
-    func makeChannel(_ handler: ExportHandler) throws -> EmbeddedChannel {
+    func makeChannel(_ handler: ExportHandler, limits: ConnectionLimits = .default) throws -> EmbeddedChannel {
         let channel = EmbeddedChannel()
-        try channel.pipeline.syncOperations.addHandler(GRPCStreamGuard(handler: handler))
+        try channel.pipeline.syncOperations.addHandler(GRPCStreamGuard(handler: handler, limits: limits, logger: Logger(label: "test")))
         return channel
     }
 
@@ -139,5 +139,35 @@ struct GRPCStreamGuardTests {
         #expect(GuardSignal.read([0x0A, 0x02, 0x08, 0x01]) == nil)
         #expect(GuardSignal.read([]) == nil)
         #expect(GuardSignal.read(GuardSignal.overloaded.bytes)?.signal == .overloaded)
+    }
+
+    /// A message trickled slower than the minimum rate closes its stream and gives its share of
+    /// the in-flight budget back; one that keeps the pace goes through.
+    @Test("a message that comes too slowly closes its stream and gives its budget back")
+    func slowMessage() throws {
+        let limits = ConnectionLimits(headerTimeout: .seconds(10), minBodyBytesPerSecond: 10)   // 100 bytes a window
+        let handler = makeHandler(maxBody: 1000, budget: 10_000)
+        let loop = EmbeddedEventLoop()
+        let channel = EmbeddedChannel(loop: loop)
+        try channel.pipeline.syncOperations.addHandler(GRPCStreamGuard(handler: handler, limits: limits, logger: Logger(label: "test")))
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 4317)).wait()
+        try channel.writeInbound(headers())
+        try channel.writeInbound(frame(prefix(length: 900) + [UInt8](repeating: 1, count: 150)))
+        #expect(handler.budget.inUse == 900)
+        loop.advanceTime(by: .seconds(10))   // 150 bytes in the first window: the pace is kept
+        #expect(channel.isActive)
+        try channel.writeInbound(frame([UInt8](repeating: 1, count: 50)))
+        loop.advanceTime(by: .seconds(10))   // 50 in the second: too slow
+        #expect(!channel.isActive)
+        #expect(handler.budget.inUse == 0)
+
+        // Complete in time: nothing is timed after the message ends.
+        let steady = try makeChannel(handler, limits: limits)
+        try steady.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 4317)).wait()
+        try steady.writeInbound(headers())
+        try steady.writeInbound(frame(prefix(length: 100) + [UInt8](repeating: 1, count: 100), end: true))
+        (steady.eventLoop as? EmbeddedEventLoop)?.advanceTime(by: .seconds(60))
+        #expect(steady.isActive)
+        #expect(try passed(steady).bytes.count == 105)
     }
 }
