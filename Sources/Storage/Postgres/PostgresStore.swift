@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOSSL
 import PostgresNIO
 
 /// The PostgreSQL store (DESIGN.md §11): several Causeway instances on one database. So far it
@@ -20,14 +21,33 @@ public final class PostgresStore: Sendable {
         self.logger = logger
     }
 
-    /// The client configuration `url` names.
+    /// The client configuration `url` names, with `sslmode` (and `sslrootcert`) as libpq reads
+    /// them: `disable`; `allow` and `prefer` (the default) use TLS when the server offers it;
+    /// `require` insists on TLS without checking the certificate; `verify-ca` checks it against
+    /// the trusted roots (`sslrootcert`, else the system's); `verify-full` checks the host name too.
     static func configuration(url: String) throws -> PostgresClient.Configuration {
         guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
               let host = components.host, !host.isEmpty, let user = components.user, !user.isEmpty
         else { throw StorageError("a PostgreSQL address looks like postgres://USER@HOST:PORT/DATABASE, not \(url)") }
         let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        let query = Dictionary(components.queryItems?.map { ($0.name, $0.value ?? "") } ?? [], uniquingKeysWith: { _, last in last })
+        var verified = TLSConfiguration.makeClientConfiguration()
+        if let roots = query["sslrootcert"], !roots.isEmpty { verified.trustRoots = .file(roots) }
+        var unverified = verified
+        unverified.certificateVerification = .none
+        let tls: PostgresClient.Configuration.TLS
+        switch query["sslmode"] ?? "prefer" {
+        case "disable": tls = .disable
+        case "allow", "prefer": tls = .prefer(unverified)
+        case "require": tls = .require(unverified)
+        case "verify-ca":
+            verified.certificateVerification = .noHostnameVerification
+            tls = .require(verified)
+        case "verify-full": tls = .require(verified)
+        case let mode: throw StorageError("sslmode=\(mode) in \(url) is not one of disable, allow, prefer, require, verify-ca, verify-full")
+        }
         return PostgresClient.Configuration(host: host, port: components.port ?? 5432, username: user, password: components.password,
-                                            database: database.isEmpty ? nil : database, tls: .disable)
+                                            database: database.isEmpty ? nil : database, tls: tls)
     }
 
     /// Creates the empty database `name` (lower-case letters, digits and `_`, not starting with a
@@ -55,6 +75,19 @@ public final class PostgresStore: Sendable {
     /// Keeps the connection pool up until the calling task is cancelled.
     public func run() async {
         await client.run()
+    }
+
+    /// Whether this store's connections are encrypted (the server's own account).
+    func connectionIsEncrypted() async throws -> Bool {
+        do {
+            for try await encrypted in try await client.query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", logger: logger)
+                .decode(Bool.self) {
+                return encrypted
+            }
+            return false
+        } catch {
+            throw PostgresFailure.mapped(error)
+        }
     }
 
     /// Creates or brings up to date the schema (`PostgresSchema`); safe to run from several
