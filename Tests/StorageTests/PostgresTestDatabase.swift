@@ -18,8 +18,8 @@ struct PostgresTestDatabase {
     }
 
     /// A migrated store on this database, its pool running until `running` is cancelled.
-    func open() async throws -> (store: PostgresStore, running: Task<Void, Never>) {
-        let store = try PostgresStore(url: url, logger: Logger(label: "postgres-store"))
+    func open(correlationAttributes: [String] = []) async throws -> (store: PostgresStore, running: Task<Void, Never>) {
+        let store = try PostgresStore(url: url, logger: Logger(label: "postgres-store"), correlationAttributes: correlationAttributes)
         let running = Task { await store.run() }
         try await store.migrate()
         return (store, running)

@@ -28,19 +28,24 @@ struct StoreContractTests {
 
         /// A fresh, empty store's writer and workflow reader, a way to open the same data again
         /// (a restart), and what to call when done.
-        func makeRecording() async throws -> (reader: any WorkflowReader, writer: SpanWriter, reopen: () async throws -> any WorkflowReader, close: () -> Void) {
+        func makeRecording(correlationAttributes: [String] = [])
+            async throws -> (reader: any WorkflowReader, writer: SpanWriter, reopen: () async throws -> (any WorkflowReader, SpanWriter), close: () -> Void) {
             switch self {
             case .sqlite:
-                let (store, writer, reopen) = try make()
-                return (store, writer, { try reopen() }, {})
+                let store = try TraceStore(path: temporaryDatabasePath(), correlationAttributes: correlationAttributes)
+                let reopen = { () throws -> (any WorkflowReader, SpanWriter) in
+                    let again = try TraceStore(path: store.path, correlationAttributes: correlationAttributes)
+                    return (again, SpanWriter(store: again, logger: Logger(label: "contract")))
+                }
+                return (store, SpanWriter(store: store, logger: Logger(label: "contract")), reopen, {})
             case .postgres:
                 let database = try await PostgresTestDatabase.create()
-                let (store, running) = try await database.open()
+                let (store, running) = try await database.open(correlationAttributes: correlationAttributes)
                 var opened = [running]
-                let reopen = { () async throws -> any WorkflowReader in
-                    let (again, running) = try await database.open()
+                let reopen = { () async throws -> (any WorkflowReader, SpanWriter) in
+                    let (again, running) = try await database.open(correlationAttributes: correlationAttributes)
                     opened.append(running)
-                    return again
+                    return (again, SpanWriter(store: again, logger: Logger(label: "contract")))
                 }
                 return (store, SpanWriter(store: store, logger: Logger(label: "contract")), reopen, { opened.forEach { $0.cancel() } })
             }
@@ -102,13 +107,41 @@ struct StoreContractTests {
         let batch = TraceBatch.stub(service: service, spans: spans)
         // Twice, then a request holding one span twice.
         try await Self.write([batch, batch, .stub(service: service, spans: [spans[1], spans[1]])], with: writer)
-        for reader in [store, try await reopen()] {
+        for reader in [store, try await reopen().0] {
             let stored = try await reader.spans(inTrace: .stub(0x54))
             #expect(stored.map(\.span) == spans)
             #expect(stored.map(\.resource.serviceName) == [service, service])
             let workflow = try #require(try await reader.workflow(containing: .stub(0x55)))   // known from the link alone
             #expect(workflow.traceIDs == [.stub(0x54), .stub(0x55)])
             #expect(workflow.spans.count == 2)
+        }
+    }
+
+    @Test("traces that share a correlation value join one workflow, in any arrival order and across a restart",
+          arguments: StoreKind.recording)
+    func correlationValues(kind: StoreKind) async throws {
+        let message = { (trace: UInt64, id: String) in
+            Span.stub(trace: .stub(trace), span: .stub(1), name: "handle message", kind: .consumer, start: Self.t0 + trace,
+                      attributes: [Attribute("messaging.message.id", .string(id))])
+        }
+        let (store, writer, reopen, close) = try await kind.makeRecording(correlationAttributes: ["messaging.message.id"])
+        defer { close() }
+        // msg-1 joins 0x61, 0x63 and 0x64 (the last two in one request); msg-2 (with a NUL) joins
+        // 0x62 to 0x64, so all four are one workflow; 0x65 carries a value no one else has.
+        try await Self.write([
+            .stub(service: "bus", spans: [message(0x63, "msg-1")]),
+            .stub(service: "bus", spans: [message(0x62, "msg\u{0}2"), message(0x65, "msg-9")]),
+            .stub(service: "bus", spans: [message(0x61, "msg-1"), message(0x64, "msg-1")]),
+        ], with: writer)
+        let (again, againWriter) = try await reopen()
+        try await Self.write([.stub(service: "bus", spans: [
+            Span.stub(trace: .stub(0x64), span: .stub(2), parent: .stub(1), start: Self.t0 + 0x70, attributes: [Attribute("messaging.message.id", .string("msg\u{0}2"))]),
+        ])], with: againWriter)
+        for reader in [store, again] {
+            let workflow = try #require(try await reader.workflow(containing: .stub(0x62)))
+            #expect(workflow.traceIDs == [.stub(0x61), .stub(0x62), .stub(0x63), .stub(0x64)], "\(kind)")
+            #expect(workflow.spans.count == 5)
+            #expect(try await reader.workflow(containing: .stub(0x65))?.traceIDs == [.stub(0x65)])
         }
     }
 

@@ -88,6 +88,16 @@ enum PostgresSchema {
             """,
             "CREATE INDEX workflow_trace_by_workflow ON workflow_trace (workflow_id)",
         ]),
+        ("v2: correlation values", [
+            """
+            CREATE TABLE correlation_value (
+                attribute text NOT NULL,                 -- a stitch.correlation_attributes key
+                value bytea NOT NULL,
+                trace_id bytea NOT NULL,                 -- the trace it was recorded for first: later ones join it
+                PRIMARY KEY (attribute, value)
+            )
+            """,
+        ]),
     ]
 
     /// The advisory lock key migrations run under (any constant no other lock uses).

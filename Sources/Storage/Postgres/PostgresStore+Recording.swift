@@ -59,6 +59,7 @@ extension PostgresStore: SpanRecorder {
         var links: [(from: TraceID, to: TraceID)] = []
         var newLinks: [(span: SpanRows.SpanRow, index: Int, link: SpanRows.LinkRow)] = []
         var inserted = 0
+        var correlations: [CorrelationKey: TraceID] = [:]
         for (span, _, _) in rows where fresh.remove(SpanKey(span.traceID, span.spanID)) != nil {
             inserted += 1
             newSpansByTrace[span.trace, default: 0] += 1
@@ -66,8 +67,22 @@ extension PostgresStore: SpanRecorder {
                 links.append((span.trace, link.trace))
                 newLinks.append((span, index, link))
             }
+            for correlation in span.correlations {
+                let key = CorrelationKey(attribute: correlation.attribute, value: correlation.value)
+                if let first = correlations[key] {
+                    if first != span.trace { links.append((span.trace, first)) }
+                } else {
+                    correlations[key] = span.trace
+                }
+            }
         }
         try await insertLinks(newLinks, connection, logger)
+        // Each value of the round once, in value order: the trace first recorded with it joins.
+        for key in correlations.keys.sorted(by: { ($0.attribute, $0.value) < ($1.attribute, $1.value) }) {
+            guard let trace = correlations[key] else { continue }
+            let first = try await firstTrace(with: key, recording: trace, connection, logger)
+            if first != trace { links.append((trace, first)) }
+        }
         let started = ContinuousClock.now
         if !newSpansByTrace.isEmpty {
             try await stitch(newSpansByTrace, links: links, receivedAt: receivedAt, connection, logger)
@@ -167,12 +182,39 @@ extension PostgresStore: SpanRecorder {
             """)
     }
 
+    /// A correlation attribute's value (`stitch.correlation_attributes`).
+    struct CorrelationKey: Hashable {
+        var attribute: String
+        var value: String
+    }
+
+    /// The trace first recorded with the value: `trace`, when it is the first.
+    static func firstTrace(with key: CorrelationKey, recording trace: TraceID, _ connection: PostgresConnection,
+                           _ logger: Logger) async throws -> TraceID {
+        let value = ByteBuffer(string: key.value)
+        let first: ByteBuffer = try await firstRow(of: "a correlation value", connection, logger, """
+            WITH new AS (
+                INSERT INTO correlation_value (attribute, value, trace_id) VALUES (\(key.attribute), \(value), \(ByteBuffer(bytes: trace.bytes)))
+                ON CONFLICT (attribute, value) DO NOTHING RETURNING trace_id)
+            SELECT trace_id FROM new UNION ALL SELECT trace_id FROM correlation_value WHERE attribute = \(key.attribute) AND value = \(value)
+            """)
+        guard let id = TraceID(buffer: first) else { throw StorageError("a stored correlation value has a malformed trace id") }
+        return id
+    }
+
     /// Runs an insert-or-read of one row by digest and returns its id. A statement that lost a
     /// race with another instance inserting the same row sees no row (its snapshot predates the
     /// other's commit); the next statement does.
     static func rowID(of what: String, _ connection: PostgresConnection, _ logger: Logger, _ query: PostgresQuery) async throws -> Int64 {
+        try await firstRow(of: what, connection, logger, query)
+    }
+
+    /// The first column of the first row an insert-or-read gives, trying the statement again
+    /// while it gives none (see `rowID`).
+    static func firstRow<Value: PostgresDecodable>(of what: String, _ connection: PostgresConnection, _ logger: Logger,
+                                                   _ query: PostgresQuery) async throws -> Value {
         for _ in 0..<3 {
-            for try await id in try await connection.query(query, logger: logger).decode(Int64.self) { return id }
+            for try await value in try await connection.query(query, logger: logger).decode(Value.self) { return value }
         }
         throw StorageError("\(what) could not be stored")
     }

@@ -11,14 +11,16 @@ import PostgresNIO
 public final class PostgresStore: Sendable {
     let client: PostgresClient
     let logger: Logger
-    /// What the writer reads spans into (no detection on this store yet).
-    let plan = FactPlan.none
+    /// What the writer reads spans into: the correlation values (no detection on this store yet).
+    let plan: FactPlan
 
-    /// A store on the database `url` names: `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`.
-    /// Nothing connects until `run` is running.
-    public init(url: String, logger: Logger) throws {
+    /// A store on the database `url` names: `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`;
+    /// traces sharing a value of one of `correlationAttributes` join one workflow. Nothing
+    /// connects until `run` is running.
+    public init(url: String, logger: Logger, correlationAttributes: [String] = []) throws {
         client = PostgresClient(configuration: try Self.configuration(url: url), backgroundLogger: logger)
         self.logger = logger
+        plan = FactPlan(detectors: [], correlationAttributes: correlationAttributes)
     }
 
     /// The client configuration `url` names, with `sslmode` (and `sslrootcert`) as libpq reads
