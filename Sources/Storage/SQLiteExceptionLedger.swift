@@ -141,3 +141,47 @@ struct SQLiteExceptionLedger: ExceptionLedger {
         }
     }
 }
+
+extension SQLiteExceptionLedger: FactLedger {
+    func mergeWorkflow(_ absorbed: Int64, into survivor: Int64) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO fact_count (workflow_id, detector, key, count)
+            SELECT ?, detector, key, count FROM fact_count WHERE workflow_id = ?
+            ON CONFLICT (workflow_id, detector, key) DO UPDATE SET count = fact_count.count + excluded.count
+            """).execute(arguments: [survivor, absorbed])
+        try db.cachedStatement(sql: "DELETE FROM fact_count WHERE workflow_id = ?").execute(arguments: [absorbed])
+        try mergeDuplicates(absorbed: absorbed, into: survivor)
+        try db.cachedStatement(sql: "UPDATE exception SET workflow_id = ? WHERE workflow_id = ?").execute(arguments: [survivor, absorbed])
+        try db.cachedStatement(sql: "UPDATE reviewer_approval SET workflow_id = ? WHERE workflow_id = ?").execute(arguments: [survivor, absorbed])
+        cache.forget(workflows: [absorbed, survivor])
+        store.noteQueueChange()   // a trace's workflow, and so its decisions, may have changed
+    }
+
+    func addCounts(_ deltas: [WorkflowKey: Int]) throws {
+        for (item, total) in try FactCounts.add(deltas, db) {
+            cache.setCount(total, for: item)
+            cache.noteKey(item.key, detector: item.detector, workflow: item.workflow)
+        }
+    }
+
+    func keys(workflow: Int64, detector: String) throws -> [String] {
+        try cache.keys(workflow: workflow, detector: detector, db)
+    }
+
+    func allKeys(workflow: Int64) throws -> [(detector: String, key: String)] {
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT detector, key FROM fact_count WHERE workflow_id = ?"), arguments: [workflow]).map { row in
+            (row["detector"], row["key"])
+        }
+    }
+
+    func setSettleWindow(workflow: Int64, dueAt: UInt64?) throws {
+        guard let dueAt else {
+            try db.cachedStatement(sql: "DELETE FROM workflow_settle WHERE workflow_id = ?").execute(arguments: [workflow])
+            return
+        }
+        try db.cachedStatement(sql: """
+            INSERT INTO workflow_settle (workflow_id, due_at_unix_nano) VALUES (?, ?)
+            ON CONFLICT (workflow_id) DO UPDATE SET due_at_unix_nano = excluded.due_at_unix_nano
+            """).execute(arguments: [workflow, Int64(bitPattern: dueAt)])
+    }
+}

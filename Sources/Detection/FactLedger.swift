@@ -1,0 +1,16 @@
+/// What a detection pass needs of a store beyond filing (`ExceptionLedger`), inside the writer's
+/// transaction: the fact counts and keys of each workflow, what a merge of two workflows moves,
+/// and the settle windows. Each store implements it; `DetectionPass` decides what to ask.
+public protocol FactLedger: ExceptionLedger {
+    /// The absorbed workflow's fact counts, exceptions (one per pattern: duplicates merged into
+    /// the one opened first) and reviewer approvals now belong to the survivor.
+    func mergeWorkflow(_ absorbed: Int64, into survivor: Int64) throws
+    /// Adds `deltas` to the fact counts of their keys.
+    func addCounts(_ deltas: [WorkflowKey: Int]) throws
+    /// The keys `detector` has facts for in the workflow, in key order.
+    func keys(workflow: Int64, detector: String) throws -> [String]
+    /// Every key with facts in the workflow, of every detector.
+    func allKeys(workflow: Int64) throws -> [(detector: String, key: String)]
+    /// Ends the workflow's settle window (nil) or (re)starts it, to end at `dueAt`.
+    func setSettleWindow(workflow: Int64, dueAt: UInt64?) throws
+}
