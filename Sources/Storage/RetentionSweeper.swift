@@ -49,13 +49,14 @@ public struct RetentionSweeper: Service {
         // Then the old traces of workflows that live on, batch by batch.
         var traces = 0
         var traceSpans = 0
-        while !Task.isCancelled {
-            let swept = try await store.sweepAgedTraces(receivedBefore: cutoff)
+        var cursor: TraceStore.AgedTraceCursor?
+        repeat {
+            let swept = try await store.sweepAgedTraces(receivedBefore: cutoff, after: cursor)
             traces += swept.traces
             traceSpans += swept.spans
-            if swept.traces == 0 { break }
+            cursor = swept.next
             await Task.yield()
-        }
+        } while cursor != nil && !Task.isCancelled
         if total.workflows > 0 || traces > 0 {
             try await store.vacuumIncrementally()
             logger.info("aged out old workflows and traces", metadata: [

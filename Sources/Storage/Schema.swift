@@ -241,8 +241,9 @@ enum Schema {
             try db.execute(sql: """
                 ALTER TABLE workflow_trace ADD COLUMN first_received_at_unix_nano INTEGER NOT NULL DEFAULT 0;  -- when it joined (0: before v9)
                 ALTER TABLE workflow_trace ADD COLUMN aged_out INTEGER NOT NULL DEFAULT 0;   -- its spans aged out; the workflow lives on
-                CREATE INDEX workflow_trace_by_age ON workflow_trace (first_received_at_unix_nano) WHERE aged_out = 0;
+                CREATE INDEX workflow_trace_by_age ON workflow_trace (first_received_at_unix_nano, trace_id) WHERE aged_out = 0;
                 CREATE INDEX workflow_trace_aged ON workflow_trace (trace_id) WHERE aged_out = 1;
+                CREATE INDEX correlation_value_by_trace ON correlation_value (trace_id);      -- retention deletes by trace
                 """)
         }
         return migrator

@@ -114,7 +114,8 @@ extension SpanLink {
             traceID: traceID,
             spanID: spanID,
             // As bytes: SQLite hands TEXT over as a C string, cut at the first NUL.
-            traceState: String(decoding: (row["trace_state_bytes"] as Data?) ?? Data(), as: UTF8.self),
+            traceState: row.hasColumn("trace_state_bytes") ? String(decoding: (row["trace_state_bytes"] as Data?) ?? Data(), as: UTF8.self)
+                : row["trace_state"],
             attributes: try Attribute.list(fromJSONText: row["attributes"]),
             droppedAttributesCount: UInt32(truncatingIfNeeded: row["dropped_attributes_count"] as Int64),
             flags: UInt32(truncatingIfNeeded: row["flags"] as Int64)

@@ -1,4 +1,5 @@
 import Correlation
+import Detection
 import Foundation
 import GRDB
 import TraceModel
@@ -63,27 +64,48 @@ extension TraceStore {
         }
     }
 
-    /// Ages out up to `limit` traces of workflows that live on (see above), oldest first: their
-    /// spans, links and facts go; their membership stays, marked `aged_out` (the trace answers
-    /// as unknown, the workflow keeps its name, and a late span of the trace joins it again).
-    /// Traces known only from links are kept: they are how a late trace finds its workflow.
-    /// Returns the traces and spans it deleted.
-    public func sweepAgedTraces(receivedBefore cutoff: UInt64, limit: Int = 200) async throws -> (traces: Int, spans: Int) {
-        try await write { db -> (traces: Int, spans: Int) in
-            let candidates = try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT workflow_trace.trace_id, workflow_trace.workflow_id, workflow.key_trace_id
-                FROM workflow_trace INDEXED BY workflow_trace_by_age JOIN workflow ON workflow.id = workflow_trace.workflow_id
-                WHERE workflow_trace.aged_out = 0 AND workflow_trace.first_received_at_unix_nano < ?1
-                  AND EXISTS (SELECT 1 FROM span WHERE span.trace_id = workflow_trace.trace_id)
-                  AND NOT EXISTS (SELECT 1 FROM span WHERE span.trace_id = workflow_trace.trace_id AND span.received_at_unix_nano >= ?1)
-                  AND NOT EXISTS (SELECT 1 FROM exception WHERE exception.workflow_id = workflow_trace.workflow_id
-                                  AND status IN \(QueueCounters.active))
-                ORDER BY workflow_trace.first_received_at_unix_nano LIMIT ?2
-                """), arguments: [Int64(bitPattern: cutoff), limit])
-            var swept = (traces: 0, spans: 0)
+    /// Where a sweep of old traces has got to in `workflow_trace_by_age`: the next batch starts
+    /// after it.
+    public struct AgedTraceCursor: Sendable, Equatable {
+        public var firstReceivedAtUnixNano: Int64
+        public var traceID: Data
+    }
+
+    /// Rows of `workflow_trace_by_age` one batch examines at most, so a batch's transaction stays
+    /// short however many old traces cannot go yet (still receiving, held by an open item, or
+    /// known only from links).
+    static let agedTraceScan = 1000
+
+    /// Ages out the traces of workflows that live on (see above) among the next
+    /// `agedTraceScan` rows after `cursor`, oldest first: their spans, links and facts go (the
+    /// facts leave their workflow's counts); their membership stays, marked `aged_out` (the
+    /// trace answers as unknown, the workflow keeps its name, and a late span of the trace joins
+    /// it again). Traces known only from links, and the correlation values a trace was the first
+    /// to carry, are kept: they are how later traces find the workflow. Returns the traces and
+    /// spans it deleted and where the next batch starts (nil: the sweep is done).
+    public func sweepAgedTraces(receivedBefore cutoff: UInt64, after cursor: AgedTraceCursor? = nil)
+        async throws -> (traces: Int, spans: Int, next: AgedTraceCursor?) {
+        try await write { db -> (traces: Int, spans: Int, next: AgedTraceCursor?) in
+            let examined = try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT trace_id, first_received_at_unix_nano FROM workflow_trace INDEXED BY workflow_trace_by_age
+                WHERE aged_out = 0 AND first_received_at_unix_nano < ?1 AND (first_received_at_unix_nano, trace_id) > (?2, ?3)
+                ORDER BY first_received_at_unix_nano, trace_id LIMIT ?4
+                """), arguments: [Int64(bitPattern: cutoff), cursor?.firstReceivedAtUnixNano ?? Int64.min, cursor?.traceID ?? Data(), Self.agedTraceScan])
+            guard let last = examined.last else { return (0, 0, nil) }
+            let next = AgedTraceCursor(firstReceivedAtUnixNano: last["first_received_at_unix_nano"], traceID: last["trace_id"])
+            var swept = (traces: 0, spans: 0, next: Optional(next))
             var frozenWorkflows: Set<Int64> = []
-            for row in candidates {
-                let trace: Data = row["trace_id"]
+            for candidate in examined {
+                let trace: Data = candidate["trace_id"]
+                guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+                    SELECT workflow_trace.workflow_id, workflow.key_trace_id
+                    FROM workflow_trace JOIN workflow ON workflow.id = workflow_trace.workflow_id
+                    WHERE workflow_trace.trace_id = ?1
+                      AND EXISTS (SELECT 1 FROM span WHERE span.trace_id = ?1)
+                      AND NOT EXISTS (SELECT 1 FROM span WHERE span.trace_id = ?1 AND span.received_at_unix_nano >= ?2)
+                      AND NOT EXISTS (SELECT 1 FROM exception WHERE exception.workflow_id = workflow_trace.workflow_id
+                                      AND status IN \(QueueCounters.active))
+                    """), arguments: [trace, Int64(bitPattern: cutoff)]) else { continue }
                 let workflow: Int64 = row["workflow_id"]
                 if frozenWorkflows.insert(workflow).inserted {
                     // The closed items of the workflow keep their story as it was before any of it goes.
@@ -93,8 +115,20 @@ extension TraceStore {
                         try Self.freezeEvidence(of: try ExceptionRecord(row: exception), workflowKey: row["key_trace_id"], db)
                     }
                 }
+                // Its stored facts leave the workflow's counts: a pattern counts the facts still kept.
+                var deltas: [WorkflowKey: Int] = [:]
+                for fact in try Row.fetchAll(db.cachedStatement(sql: """
+                    SELECT detector, key, count(*) AS n FROM detection_fact WHERE trace_id = ? GROUP BY detector, key
+                    """), arguments: [trace]) {
+                    deltas[WorkflowKey(workflow: workflow, detector: fact["detector"], key: fact["key"])] = -(fact["n"] as Int)
+                }
+                if !deltas.isEmpty {
+                    _ = try FactCounts.add(deltas, db)
+                    try db.cachedStatement(sql: "DELETE FROM fact_count WHERE workflow_id = ? AND count <= 0").execute(arguments: [workflow])
+                    self.detectionCache.forget(workflows: [workflow])
+                }
                 var spans = 0
-                for table in ["span_link", "span", "detection_fact", "failed_child", "correlation_value"] {
+                for table in ["span_link", "span", "detection_fact", "failed_child"] {
                     try db.cachedStatement(sql: "DELETE FROM \(table) WHERE trace_id = ?").execute(arguments: [trace])
                     if table == "span" { spans = db.changesCount }
                 }

@@ -14,6 +14,7 @@ struct RetentionTests {
     static func configure(_ configuration: inout CausewayConfiguration) {
         DecisionLoopTests.configure(&configuration)
         configuration.retentionNanos = 3600 * 1_000_000_000
+        configuration.correlationAttributes = ["messaging.message.id"]
     }
 
     /// A refund that ran without approval (one approval_required) in trace `trace`.
@@ -89,7 +90,8 @@ struct RetentionTests {
         try await TestServer.with(configure: Self.configure, clock: clock) { server in
             let request = TraceID.stub(0xF1), job = TraceID.stub(0xF2), refund = TraceID.stub(0xF3), follow = TraceID.stub(0xF4)
             try await HTTP.export(server.otlpHTTP, .stub(service: "scheduler", spans: [
-                Span.stub(trace: request, span: .stub(1), name: "POST /jobs", start: Self.start),
+                Span.stub(trace: request, span: .stub(1), name: "POST /jobs", start: Self.start,
+                          attributes: [Attribute("messaging.message.id", .string("job-1"))]),   // the first to carry it
                 Span.stub(trace: request, span: .stub(2), parent: .stub(1), name: "enqueue", kind: .producer, start: Self.start + 1),
                 Span.stub(trace: job, span: .stub(1), name: "run job", kind: .consumer, start: Self.start + 2,
                           links: [SpanLink(traceID: request, spanID: .stub(2))]),
@@ -123,13 +125,21 @@ struct RetentionTests {
             #expect(try await HTTP.trace(server, refund.hex).status == 200, "a workflow with an open item keeps its old traces")
             #expect((try await HTTP.getJSON(server.api + "/api/v1/traces/\(refund.hex)")["spans"] as? [Any])?.count == 3)
 
+            // A new trace carrying the aged trace's correlation value still joins its workflow.
+            let another = TraceID.stub(0xF5)
+            try await HTTP.export(server.otlpHTTP, .stub(service: "scheduler", spans: [
+                Span.stub(trace: another, span: .stub(1), name: "retry job", start: later + 2,
+                          attributes: [Attribute("messaging.message.id", .string("job-1"))]),
+            ]))
+            #expect(try await HTTP.getJSON(server.api + "/api/v1/traces/\(another.hex)")["workflow_id"] as? String == named)
+
             // A late span of the aged trace joins the workflow again.
             try await HTTP.export(server.otlpHTTP, .stub(service: "scheduler", spans: [
                 Span.stub(trace: request, span: .stub(3), parent: .stub(1), name: "late", start: later + 1),
             ]))
             let back = try await HTTP.getJSON(server.api + "/api/v1/traces/\(request.hex)")
             #expect(back["workflow_id"] as? String == named)
-            #expect((back["spans"] as? [Any])?.count == 3)
+            #expect((back["spans"] as? [Any])?.count == 4)
         }
     }
 }

@@ -23,7 +23,8 @@ as_owner "$pg_bin/initdb" -D "$pg_dir/data" -U causeway --auth=trust -E UTF8 --n
 # TLS with a self-signed certificate for 127.0.0.1, made here (the tests connect with
 # sslmode=verify-full and this certificate as sslrootcert).
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" \
-  -keyout "$pg_dir/server.key" -out "$pg_dir/server.crt" >/dev/null 2>&1
+  -keyout "$pg_dir/server.key" -out "$pg_dir/server.crt" >"$pg_dir/openssl.log" 2>&1 \
+  || { echo "cannot make the test server's certificate:" >&2; cat "$pg_dir/openssl.log" >&2; exit 1; }
 chmod 600 "$pg_dir/server.key"
 chmod 644 "$pg_dir/server.crt"
 [ "$(id -u)" = 0 ] && chown postgres "$pg_dir/server.key" "$pg_dir/server.crt"

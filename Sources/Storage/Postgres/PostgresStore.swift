@@ -25,8 +25,9 @@ public final class PostgresStore: Sendable {
 
     /// The client configuration `url` names, with `sslmode` (and `sslrootcert`) as libpq reads
     /// them: `disable`; `allow` and `prefer` (the default) use TLS when the server offers it;
-    /// `require` insists on TLS without checking the certificate; `verify-ca` checks it against
-    /// the trusted roots (`sslrootcert`, else the system's); `verify-full` checks the host name too.
+    /// `require` insists on TLS without checking the certificate (unless `sslrootcert` is given:
+    /// then as `verify-ca`); `verify-ca` checks it against the trusted roots (`sslrootcert`, a
+    /// file, or `system`, the default); `verify-full` checks the host name too.
     static func configuration(url: String) throws -> PostgresClient.Configuration {
         guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
               let host = components.host, !host.isEmpty, let user = components.user, !user.isEmpty
@@ -34,15 +35,16 @@ public final class PostgresStore: Sendable {
         let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
         let query = Dictionary(components.queryItems?.map { ($0.name, $0.value ?? "") } ?? [], uniquingKeysWith: { _, last in last })
         var verified = TLSConfiguration.makeClientConfiguration()
-        if let roots = query["sslrootcert"], !roots.isEmpty { verified.trustRoots = .file(roots) }
+        let roots = query["sslrootcert"] ?? ""
+        if !roots.isEmpty, roots != "system" { verified.trustRoots = .file(roots) }
         var unverified = verified
         unverified.certificateVerification = .none
         let tls: PostgresClient.Configuration.TLS
         switch query["sslmode"] ?? "prefer" {
         case "disable": tls = .disable
         case "allow", "prefer": tls = .prefer(unverified)
-        case "require": tls = .require(unverified)
-        case "verify-ca":
+        case "require" where roots.isEmpty: tls = .require(unverified)
+        case "require", "verify-ca":   // libpq: require with a root certificate checks it, as verify-ca
             verified.certificateVerification = .noHostnameVerification
             tls = .require(verified)
         case "verify-full": tls = .require(verified)
