@@ -35,7 +35,7 @@ public struct DetectionPass<Ledger: FactLedger> {
         for key in dropped { deltas[key, default: 0] -= 1 }
         try ledger.addCounts(deltas)
         let survivors = Set(merges.map(\.survivor))
-        for survivor in survivors {
+        for survivor in survivors.sorted() {   // the same order in every process
             for (detector, key) in try ledger.allKeys(workflow: survivor) { round.touch(survivor, detector, key) }
         }
         // One read per active workflow serves the detectors that judge on every round and the settle windows.
