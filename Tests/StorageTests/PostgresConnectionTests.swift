@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PostgresNIO
 @testable import Storage
 import Testing
 
@@ -32,5 +33,36 @@ struct PostgresConnectionTests {
     func badAddresses(url: String, message: String) {
         let error = #expect(throws: StorageError.self) { try PostgresStore(url: url, logger: Logger(label: "postgres-test")) }
         #expect(error?.message.contains(message) == true, "\(error?.message ?? "no error")")
+    }
+
+    /// The synchronous session the shared ledgers will use: its queries block a thread of its
+    /// own, inside the caller's transaction (what it wrote is gone when the caller rolls back).
+    @Test("synchronous queries run inside the caller's transaction, from a thread of their own")
+    func synchronousSession() async throws {
+        let database = try await PostgresTestDatabase.create()
+        let (store, running) = try await database.open()
+        defer { running.cancel() }
+        struct RolledBack: Error {}
+        let logger = Logger(label: "postgres-test")
+        let failure = await #expect(throws: PostgresTransactionError.self) {
+            try await store.client.withTransaction(logger: logger) { connection in
+                let counted = try await PostgresSyncSession.run(on: connection, logger: logger) { session in
+                    for trace in 0..<50 {
+                        try session.execute("INSERT INTO workflow_trace (trace_id, workflow_id) VALUES (\(ByteBuffer(bytes: [UInt8(trace)])), 1)")
+                    }
+                    return try session.rows("SELECT count(*) FROM workflow_trace").first?.decode(Int64.self) ?? -1
+                }
+                #expect(counted == 50)
+                throw RolledBack()
+            }
+        }
+        #expect(failure?.closureError is RolledBack)
+        #expect(failure?.rollbackError == nil)
+        let after = try await store.client.withConnection { connection in
+            try await PostgresSyncSession.run(on: connection, logger: logger) { session in
+                try session.rows("SELECT count(*) FROM workflow_trace").first?.decode(Int64.self) ?? -1
+            }
+        }
+        #expect(after == 0)
     }
 }
