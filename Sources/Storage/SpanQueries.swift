@@ -7,6 +7,9 @@ import TraceModel
 enum SpanQueries {
     static let columns = columns(from: "span")
 
+    /// A link row's columns as `SpanLink(row:)` reads them: its trace state again as bytes (NUL-safe).
+    static let linkColumns = "*, CAST(trace_state AS BLOB) AS trace_state_bytes"
+
     /// The span columns with their resource and scope, read from `table` (`span`, or
     /// `evidence_span`, which has the same columns). Free text comes a second time as bytes:
     /// SQLite hands TEXT over as a C string, cut at the first NUL, and span data may hold one.
@@ -34,7 +37,7 @@ enum SpanQueries {
         let statement = try db.makeStatement(sql: columns(from: table) + " WHERE \(condition) ORDER BY span.start_time_unix_nano, span.id")
         let positions = try StoredSpanColumns(statement.columnNames)
         let rows = try Row.fetchAll(statement, arguments: arguments)
-        let links = try Row.fetchAll(db, sql: "SELECT *, CAST(trace_state AS BLOB) AS trace_state_bytes FROM \(linkTable) WHERE \(linksWhere) ORDER BY trace_id, span_id, link_index", arguments: arguments)
+        let links = try Row.fetchAll(db, sql: "SELECT \(linkColumns) FROM \(linkTable) WHERE \(linksWhere) ORDER BY trace_id, span_id, link_index", arguments: arguments)
         var linksBySpan: [SpanReference: [SpanLink]] = [:]
         for row in links {
             guard let traceID = TraceID(data: row["trace_id"]), let spanID = SpanID(data: row["span_id"]) else { continue }
@@ -55,7 +58,7 @@ enum SpanQueries {
         }
         var stored = try StoredSpan(row: row)
         stored.span.links = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT *, CAST(trace_state AS BLOB) AS trace_state_bytes FROM span_link WHERE trace_id = ? AND span_id = ? ORDER BY link_index
+            SELECT \(linkColumns) FROM span_link WHERE trace_id = ? AND span_id = ? ORDER BY link_index
             """), arguments: arguments).map { try SpanLink(row: $0) }
         return stored
     }

@@ -105,7 +105,7 @@ extension StoredSpan {
 }
 
 extension SpanLink {
-    /// Reads a row of `span_link` with its trace state as bytes (`trace_state_bytes`).
+    /// Reads a row of `span_link` (`SpanQueries.linkColumns`: its trace state also as bytes).
     init(row: Row) throws {
         guard let traceID = TraceID(data: row["linked_trace_id"]), let spanID = SpanID(data: row["linked_span_id"]) else {
             throw StorageError("a stored link has a malformed id")
@@ -114,8 +114,7 @@ extension SpanLink {
             traceID: traceID,
             spanID: spanID,
             // As bytes: SQLite hands TEXT over as a C string, cut at the first NUL.
-            traceState: row.hasColumn("trace_state_bytes") ? String(decoding: (row["trace_state_bytes"] as Data?) ?? Data(), as: UTF8.self)
-                : row["trace_state"],
+            traceState: String(decoding: (row["trace_state_bytes"] as Data?) ?? Data(), as: UTF8.self),
             attributes: try Attribute.list(fromJSONText: row["attributes"]),
             droppedAttributesCount: UInt32(truncatingIfNeeded: row["dropped_attributes_count"] as Int64),
             flags: UInt32(truncatingIfNeeded: row["flags"] as Int64)

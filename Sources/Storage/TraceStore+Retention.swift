@@ -43,7 +43,7 @@ extension TraceStore {
                     try Self.freezeEvidence(of: try ExceptionRecord(row: exception), workflowKey: key, db)
                 }
                 for trace in try Data.fetchAll(db.cachedStatement(sql: "SELECT trace_id FROM workflow_trace WHERE workflow_id = ?"), arguments: [workflow]) {
-                    for table in ["span_link", "span", "detection_fact", "failed_child", "correlation_value"] {
+                    for table in Self.traceTables + ["correlation_value"] {
                         try db.cachedStatement(sql: "DELETE FROM \(table) WHERE trace_id = ?").execute(arguments: [trace])
                         if table == "span" { swept.spans += db.changesCount }
                     }
@@ -63,6 +63,9 @@ extension TraceStore {
             return swept
         }
     }
+
+    /// The tables that hold a trace's spans and what was read off them, by `trace_id`.
+    static let traceTables = ["span_link", "span", "detection_fact", "failed_child"]
 
     /// Where a sweep of old traces has got to in `workflow_trace_by_age`: the next batch starts
     /// after it.
@@ -128,7 +131,7 @@ extension TraceStore {
                     self.detectionCache.forget(workflows: [workflow])
                 }
                 var spans = 0
-                for table in ["span_link", "span", "detection_fact", "failed_child"] {
+                for table in Self.traceTables {
                     try db.cachedStatement(sql: "DELETE FROM \(table) WHERE trace_id = ?").execute(arguments: [trace])
                     if table == "span" { spans = db.changesCount }
                 }

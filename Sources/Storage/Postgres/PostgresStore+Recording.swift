@@ -60,7 +60,7 @@ extension PostgresStore: SpanRecorder {
         var newLinks: [(span: SpanRows.SpanRow, index: Int, link: SpanRows.LinkRow)] = []
         var inserted = 0
         var correlations: [CorrelationKey: TraceID] = [:]
-        for (span, _, _) in rows where fresh.remove(SpanKey(span.traceID, span.spanID)) != nil {
+        for (span, _, _) in rows where fresh.remove(span.reference) != nil {
             inserted += 1
             newSpansByTrace[span.trace, default: 0] += 1
             for (index, link) in span.links.enumerated() {
@@ -90,21 +90,10 @@ extension PostgresStore: SpanRecorder {
         return Recorded(inserted: inserted, stitching: ContinuousClock.now - started)
     }
 
-    /// A span's identity as the insert returns it.
-    struct SpanKey: Hashable {
-        var trace: [UInt8]
-        var span: [UInt8]
-
-        init(_ trace: [UInt8], _ span: [UInt8]) {
-            self.trace = trace
-            self.span = span
-        }
-    }
-
     /// Inserts the spans in one statement (`unnest` over a column array each), in the order
     /// given; returns the keys of those that were new.
     static func insertSpans(_ rows: [(span: SpanRows.SpanRow, resource: Int64, scope: Int64)], receivedAt: UInt64,
-                            _ connection: PostgresConnection, _ logger: Logger) async throws -> Set<SpanKey> {
+                            _ connection: PostgresConnection, _ logger: Logger) async throws -> Set<SpanReference> {
         guard !rows.isEmpty else { return [] }
         let spans = rows.map(\.span)
         let none = ByteBuffer()
@@ -130,9 +119,10 @@ extension PostgresStore: SpanRecorder {
             ON CONFLICT (trace_id, span_id) DO NOTHING
             RETURNING trace_id, span_id
             """
-        var fresh: Set<SpanKey> = []
+        var fresh: Set<SpanReference> = []
         for try await (trace, span) in try await connection.query(query, logger: logger).decode((ByteBuffer, ByteBuffer).self) {
-            fresh.insert(SpanKey(Array(buffer: trace), Array(buffer: span)))
+            guard let trace = TraceID(buffer: trace), let span = SpanID(buffer: span) else { throw StorageError("a stored span has a malformed id") }
+            fresh.insert(SpanReference(traceID: trace, spanID: span))
         }
         return fresh
     }
@@ -296,4 +286,9 @@ extension PostgresStore: SpanRecorder {
             SELECT unnest(\(traces.map { ByteBuffer(bytes: $0.bytes) })::bytea[]), \(record.id)
             """, logger: logger)
     }
+}
+
+extension SpanRows.SpanRow {
+    /// The span's trace and span id, as `SpanReference`.
+    var reference: SpanReference { SpanReference(traceID: trace, spanID: SpanID(spanID.reduce(0) { $0 << 8 | UInt64($1) })) }
 }

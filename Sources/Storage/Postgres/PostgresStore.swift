@@ -97,6 +97,10 @@ public final class PostgresStore: Sendable {
     /// Creates or brings up to date the schema (`PostgresSchema`); safe to run from several
     /// instances at once.
     public func migrate() async throws {
-        try await PostgresSchema.migrate(client, logger: logger)
+        do {
+            try await PostgresSchema.migrate(client, logger: logger)
+        } catch {
+            throw PostgresFailure.mapped(error)
+        }
     }
 }
