@@ -56,4 +56,13 @@ struct PageModelTests {
         let insights = InsightsPage(statistics: try await fixture.store.queueStatistics(now: now), recurring7: [], recurring30: [], viewer: context)
         #expect(Self.expectLookupsMatchFields(insights, path: "insights") > 10)
     }
+
+    @Test("counts on the pages take their noun in the right number")
+    func countedNouns() {
+        #expect(Counted.text(1, "link") == "1 link")
+        #expect(Counted.text(0, "link") == "0 links")
+        #expect(Counted.text(2, "attempt") == "2 attempts")
+        #expect(Counted.text(1, "retry", plural: "retries") == "1 retry")
+        #expect(Counted.text(3, "retry", plural: "retries") == "3 retries")
+    }
 }

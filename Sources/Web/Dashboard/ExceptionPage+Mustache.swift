@@ -31,6 +31,8 @@ extension ExceptionPage: MustacheParent {
         case "hasReceipts": self.hasReceipts
         case "attempts": self.attempts
         case "retries": self.retries
+        case "attemptsText": Counted.text(self.attempts, "attempt")
+        case "retriesText": Counted.text(self.retries, "retry", plural: "retries")
         case "evidence": self.evidence
         case "history": self.history
         case "actions": self.actions

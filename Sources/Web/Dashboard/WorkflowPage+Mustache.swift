@@ -13,6 +13,9 @@ extension WorkflowPage: MustacheParent {
         case "spanCount": self.spanCount
         case "errorCount": self.errorCount
         case "linkCount": self.linkCount
+        case "traces": Counted.text(self.traceCount, "trace")
+        case "spans": Counted.text(self.spanCount, "span")
+        case "links": Counted.text(self.linkCount, "link")
         case "timeline": self.timeline
         case "omitted": self.omitted
         case "hasOmitted": self.hasOmitted
