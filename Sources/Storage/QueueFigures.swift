@@ -67,25 +67,35 @@ extension TraceStore {
                 groups[key]?.oldestActiveOpened = try Int64.fetchOne(oldest, arguments: [key.exceptionClass, key.owner]).map { UInt64(bitPattern: $0) }
             }
             let activeSince = try db.cachedStatement(sql: "SELECT coalesce(sum(n), 0) FROM queue_active_opened WHERE minute >= ?")
-            var recent: [Int] = []
-            for edge in QueueStatistics.ageBucketEdgesSeconds {
-                let since = Double(now) / 1e9 - edge
-                recent.append(try Int.fetchOne(activeSince, arguments: [Int64((since / 60).rounded(.up))]) ?? 0)
-            }
-            let total = groups.values.reduce(into: QueueGroupTally()) { $0.merge($1) }
-            var ages = zip(recent, [0] + recent).map { $0 - $1 }
-            ages.append(total.active - (recent.last ?? 0))
-            let approvals = groups.filter { $0.key.exceptionClass == "approval_required" }.values.reduce(into: QueueGroupTally()) { $0.merge($1) }
-            return QueueStatistics(
-                total: total.figures(now: now),
-                byClass: Dictionary(grouping: groups, by: \.key.exceptionClass).mapValues { Self.merged($0.map(\.value)).figures(now: now) },
-                byOwner: Dictionary(grouping: groups, by: \.key.owner).mapValues { Self.merged($0.map(\.value)).figures(now: now) },
-                approvalTurnaroundSeconds: DurationBuckets.median(approvals.resolutionBuckets),
-                settlingWorkflows: try Int.fetchOne(db, sql: "SELECT count(*) FROM workflow_settle") ?? 0,
-                reviewerSecondsPerResolved: total.reviewerCount > 0 ? total.reviewerSeconds / Double(total.reviewerCount) : nil,
-                activeAgeCounts: ages
-            )
+            return try QueueStatistics(groups: groups, settlingWorkflows: try Int.fetchOne(db, sql: "SELECT count(*) FROM workflow_settle") ?? 0,
+                                       now: now) { minute in try Int.fetchOne(activeSince, arguments: [minute]) ?? 0 }
         }
+    }
+
+}
+
+extension QueueStatistics {
+    /// The figures of the tallies of every (class, owner) group; `activeOpenedSince(minute)`:
+    /// how many active items were opened in that minute (opened time / 60 s) or later.
+    init(groups: [QueueGroupKey: QueueGroupTally], settlingWorkflows: Int, now: UInt64, activeOpenedSince: (Int64) throws -> Int) rethrows {
+        var recent: [Int] = []
+        for edge in Self.ageBucketEdgesSeconds {
+            let since = Double(now) / 1e9 - edge
+            recent.append(try activeOpenedSince(Int64((since / 60).rounded(.up))))
+        }
+        let total = Self.merged(Array(groups.values))
+        var ages = zip(recent, [0] + recent).map { $0 - $1 }
+        ages.append(total.active - (recent.last ?? 0))
+        let approvals = Self.merged(groups.filter { $0.key.exceptionClass == "approval_required" }.map(\.value))
+        self.init(
+            total: total.figures(now: now),
+            byClass: Dictionary(grouping: groups, by: \.key.exceptionClass).mapValues { Self.merged($0.map(\.value)).figures(now: now) },
+            byOwner: Dictionary(grouping: groups, by: \.key.owner).mapValues { Self.merged($0.map(\.value)).figures(now: now) },
+            approvalTurnaroundSeconds: DurationBuckets.median(approvals.resolutionBuckets),
+            settlingWorkflows: settlingWorkflows,
+            reviewerSecondsPerResolved: total.reviewerCount > 0 ? total.reviewerSeconds / Double(total.reviewerCount) : nil,
+            activeAgeCounts: ages
+        )
     }
 
     static func merged(_ tallies: [QueueGroupTally]) -> QueueGroupTally {

@@ -13,18 +13,24 @@ final class RepeatedOccurrences {
 
     /// The noted repeats as a JSON array of `[id, occurrences, summary]`, and forgets them; nil when none.
     func take() -> String? {
-        guard !latest.isEmpty else { return nil }
-        var json = JSONWriter(capacity: latest.count * 96)
-        json.array(latest.sorted { $0.key < $1.key }) { json, entry in
+        let entries = takeEntries()
+        guard !entries.isEmpty else { return nil }
+        var json = JSONWriter(capacity: entries.count * 96)
+        json.array(entries) { json, entry in
             json.byte(UInt8(ascii: "["))
-            json.string(entry.key)
+            json.string(entry.id)
             json.byte(UInt8(ascii: ","))
-            json.number(entry.value.occurrences)
+            json.number(entry.occurrences)
             json.byte(UInt8(ascii: ","))
-            json.string(entry.value.summary)
+            json.string(entry.summary)
             json.byte(UInt8(ascii: "]"))
         }
-        latest = [:]
         return json.string
+    }
+
+    /// The noted repeats in id order, and forgets them.
+    func takeEntries() -> [(id: String, occurrences: Int, summary: String)] {
+        defer { latest = [:] }
+        return latest.sorted { $0.key < $1.key }.map { ($0.key, $0.value.occurrences, $0.value.summary) }
     }
 }

@@ -43,8 +43,6 @@ extension TraceStore {
 
     /// Detection and filing inside this transaction.
     func detectionPass(_ db: Database, now: UInt64) -> DetectionPass<SQLiteExceptionLedger> {
-        DetectionPass(detectors: detectors, byName: detectorsByName,
-                      filing: ExceptionFiling(ledger: SQLiteExceptionLedger(db: db, store: self, now: now), owners: owners),
-                      settleAfterNanos: settleAfterNanos)
+        detection.pass(SQLiteExceptionLedger(db: db, store: self, now: now))
     }
 }

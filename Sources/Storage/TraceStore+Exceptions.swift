@@ -122,19 +122,8 @@ extension TraceStore {
                 throw ExceptionActionError.notFound(id)
             }
             let record = try ExceptionRecord(row: row)
-            guard mayAct(record.owner) else { throw ExceptionActionError.forbidden(owner: record.owner) }
-            guard let next = action.next(from: record.status) else {
-                throw ExceptionActionError.invalidTransition(action: action, status: record.status)
-            }
-            if action == .assign, owner?.isEmpty ?? true { throw ExceptionActionError.ownerRequired }
-            guard action.applies(toClass: record.exceptionClass) else {
-                throw ExceptionActionError.notApplicable(action: action, exceptionClass: record.exceptionClass)
-            }
-            let newOwner = owner.flatMap { $0.isEmpty ? nil : $0 } ?? record.owner
-            let resolvedAt: Int64? = switch next {
-            case .resolved, .dismissed: Int64(bitPattern: now)
-            default: nil
-            }
+            let change = try ReviewerChange(action, on: record, owner: owner, at: now, mayAct: mayAct)
+            let (next, newOwner, resolvedAt) = (change.next, change.owner, change.resolvedAt)
             try db.execute(sql: """
                 UPDATE exception SET status = ?, owner = ?, updated_at_unix_nano = ?,
                     first_action_at_unix_nano = coalesce(first_action_at_unix_nano, ?), resolved_at_unix_nano = ?

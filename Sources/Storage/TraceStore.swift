@@ -23,34 +23,29 @@ public final class TraceStore: Sendable {
     /// Some trace of a living workflow has aged out (`workflow_trace.aged_out`): a late span of it
     /// must bring it back. False until a sweep ages one, so the writer pays nothing before.
     let agedTracesExist = Atomic<Bool>(false)
-    /// Who is told of what, written to the outbox with each change.
-    let notifications: NotificationPlan
+    /// What it detects with.
+    let detection: DetectionSetup
+    var notifications: NotificationPlan { detection.notifications }
 
     /// The database file.
     public let path: String
     /// The patterns looked for in every new span.
-    public let detectors: [any Detector]
+    public var detectors: [any Detector] { detection.detectors }
     /// What the writer reads off each span.
-    let plan: FactPlan
+    var plan: FactPlan { detection.plan }
     /// How failures are typed (for receipts).
-    let failureTyping: FailureTyping
-    let detectorsByName: [String: any Detector]
+    var failureTyping: FailureTyping { detection.failureTyping }
     /// Who owns what the detectors find.
-    public let owners: OwnerRouting
+    public var owners: OwnerRouting { detection.owners }
     /// How long a workflow must be quiet before settling patterns are judged.
-    public let settleAfterNanos: UInt64
+    public var settleAfterNanos: UInt64 { detection.settleAfterNanos }
 
     /// Opens (and creates or migrates) the database at `path`.
     public init(path: String, detection: DetectionConfiguration = .default, owners: OwnerRouting = .default,
                 correlationAttributes: [String] = [], notifications: NotificationPlan = .none) throws {
         self.path = path
-        self.notifications = notifications
-        plan = FactPlan(detection: detection, correlationAttributes: correlationAttributes)
-        detectors = plan.detectors
-        failureTyping = detection.failureTyping
-        detectorsByName = Dictionary(detectors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        self.owners = owners
-        settleAfterNanos = detection.settleAfterNanos
+        self.detection = DetectionSetup(detection: detection, owners: owners, correlationAttributes: correlationAttributes,
+                                        notifications: notifications)
         var configuration = Configuration()
         // GRDB serializes this pool's writes; the one other writer is the checkpoint connection,
         // whose truncating checkpoint the writer must wait out rather than fail (503) on.

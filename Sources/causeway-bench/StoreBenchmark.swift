@@ -41,7 +41,7 @@ enum StoreBenchmark {
         var pools: [Task<Void, Never>] = []
         defer { pools.forEach { $0.cancel() } }
         for _ in 0..<writers {
-            let store = try PostgresStore(url: url, logger: logger)
+            let store = try PostgresStore(url: url, logger: logger, detection: DetectionSetup(detection: DetectionConfiguration(enabled: false)))
             pools.append(Task { await store.run() })
             try await store.migrate()
             stores.append(store)

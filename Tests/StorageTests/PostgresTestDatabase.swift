@@ -1,3 +1,4 @@
+import Detection
 import Foundation
 import Logging
 import Storage
@@ -18,8 +19,10 @@ struct PostgresTestDatabase {
     }
 
     /// A migrated store on this database, its pool running until `running` is cancelled.
-    func open(correlationAttributes: [String] = []) async throws -> (store: PostgresStore, running: Task<Void, Never>) {
-        let store = try PostgresStore(url: url, logger: Logger(label: "postgres-store"), correlationAttributes: correlationAttributes)
+    func open(correlationAttributes: [String] = [], detection: DetectionConfiguration = .default)
+        async throws -> (store: PostgresStore, running: Task<Void, Never>) {
+        let store = try PostgresStore(url: url, logger: Logger(label: "postgres-store"),
+                                      detection: DetectionSetup(detection: detection, correlationAttributes: correlationAttributes))
         let running = Task { await store.run() }
         try await store.migrate()
         return (store, running)

@@ -24,16 +24,24 @@ struct StoreContractTests {
         /// test server is given.
         static var recording: [StoreKind] { PostgresTestDatabase.serverURL == nil ? [.sqlite] : [.sqlite, .postgres] }
         /// The kinds with the whole queue (`Store`).
-        static let queueing: [StoreKind] = [.sqlite]
+        static var queueing: [StoreKind] { recording }
 
         /// A fresh, empty store's writer and workflow reader, a way to open the same data again
         /// (a restart), and what to call when done.
         func makeRecording(correlationAttributes: [String] = [])
             async throws -> (reader: any WorkflowReader, writer: SpanWriter, reopen: () async throws -> (any WorkflowReader, SpanWriter), close: () -> Void) {
+            let (store, writer, reopen, close) = try await make(correlationAttributes: correlationAttributes)
+            return (store, writer, { let again = try await reopen(); return (again.store, again.writer) }, close)
+        }
+
+        /// A fresh, empty store and its writer, a way to open the same data again (a restart),
+        /// and what to call when done.
+        func make(correlationAttributes: [String] = []) async throws
+            -> (store: any Store, writer: SpanWriter, reopen: () async throws -> (store: any Store, writer: SpanWriter), close: () -> Void) {
             switch self {
             case .sqlite:
                 let store = try TraceStore(path: temporaryDatabasePath(), correlationAttributes: correlationAttributes)
-                let reopen = { () throws -> (any WorkflowReader, SpanWriter) in
+                let reopen = { () throws -> (store: any Store, writer: SpanWriter) in
                     let again = try TraceStore(path: store.path, correlationAttributes: correlationAttributes)
                     return (again, SpanWriter(store: again, logger: Logger(label: "contract")))
                 }
@@ -41,26 +49,26 @@ struct StoreContractTests {
             case .postgres:
                 let database = try await PostgresTestDatabase.create()
                 let (store, running) = try await database.open(correlationAttributes: correlationAttributes)
-                var opened = [running]
-                let reopen = { () async throws -> (any WorkflowReader, SpanWriter) in
+                let opened = OpenedStores(running)
+                let reopen = { () async throws -> (store: any Store, writer: SpanWriter) in
                     let (again, running) = try await database.open(correlationAttributes: correlationAttributes)
-                    opened.append(running)
+                    opened.add(running)
                     return (again, SpanWriter(store: again, logger: Logger(label: "contract")))
                 }
-                return (store, SpanWriter(store: store, logger: Logger(label: "contract")), reopen, { opened.forEach { $0.cancel() } })
+                return (store, SpanWriter(store: store, logger: Logger(label: "contract")), reopen, { opened.cancel() })
             }
         }
+    }
 
-        /// A fresh, empty store and a way to open the same data again (a restart).
-        func make() throws -> (store: any Store, writer: SpanWriter, reopen: () throws -> any Store) {
-            switch self {
-            case .sqlite:
-                let store = try TraceStore(path: temporaryDatabasePath())
-                return (store, SpanWriter(store: store, logger: Logger(label: "contract")), { try TraceStore(path: store.path) })
-            case .postgres:
-                throw StorageError("the PostgreSQL store has no exception queue yet")
-            }
-        }
+    /// The pools of the PostgreSQL stores a test opened, stopped when it is done.
+    final class OpenedStores: @unchecked Sendable {
+        private var running: [Task<Void, Never>]
+
+        init(_ first: Task<Void, Never>) { running = [first] }
+
+        func add(_ task: Task<Void, Never>) { running.append(task) }
+
+        func cancel() { running.forEach { $0.cancel() } }
     }
 
     static let t0: UInt64 = 1_700_000_000_000_000_000
@@ -147,7 +155,8 @@ struct StoreContractTests {
 
     @Test("re-delivery stores nothing twice, and a detection keeps its id across a restart", arguments: StoreKind.queueing)
     func redelivery(kind: StoreKind) async throws {
-        let (store, writer, reopen) = try kind.make()
+        let (store, writer, reopen, close) = try await kind.make()
+        defer { close() }
         let batch = TraceBatch.stub(service: "vendor-sync", spans: [Self.staleRead(0x51, 1), Self.staleRead(0x51, 2)])
         try await Self.write([batch, batch], with: writer)
         #expect(try await store.spans(inTrace: .stub(0x51)).count == 2)
@@ -157,14 +166,15 @@ struct StoreContractTests {
         #expect(filed.occurrences == 1)
         #expect(filed.dedupeKey?.detector == "stale_connector_data")
 
-        let again = try reopen()
+        let again = try await reopen().store
         #expect(try await again.exception(id: filed.id)?.record.occurrences == 1)
         #expect(try await again.exceptions(ExceptionFilter(), limit: 10, after: nil).items.map(\.id) == [filed.id])
     }
 
     @Test("a reviewer's action moves the item, its history and the queue's figures; the timers settle and breach", arguments: StoreKind.queueing)
     func reviewerActionAndTimers(kind: StoreKind) async throws {
-        let (store, writer, _) = try kind.make()
+        let (store, writer, _, close) = try await kind.make()
+        defer { close() }
         let failing = Span.stub(trace: .stub(0x53), span: .stub(1), name: "charge card", start: Self.t0,
                                 events: [SpanEvent(timeUnixNano: Self.t0 + 1, name: "exception", attributes: [Attribute("exception.type", .string("CardDeclined"))])],
                                 status: SpanStatus(code: .error, message: "card declined"))

@@ -98,6 +98,137 @@ enum PostgresSchema {
             )
             """,
         ]),
+        ("v3: detection facts, exceptions, history, settle windows, approvals, notifications", [
+            """
+            CREATE TABLE detection_fact (
+                trace_id bytea NOT NULL,
+                detector text NOT NULL,                  -- repeat_failure, rule:NAME, …
+                key bytea NOT NULL,                      -- what the detector counts by (span data)
+                span_id bytea NOT NULL,
+                start_time_unix_nano bigint NOT NULL,
+                PRIMARY KEY (trace_id, detector, key, span_id)
+            )
+            """,
+            """
+            CREATE TABLE fact_count (
+                workflow_id bigint NOT NULL,             -- kept in step by the writer, moved on merges
+                detector text NOT NULL,
+                key bytea NOT NULL,
+                count bigint NOT NULL,
+                PRIMARY KEY (workflow_id, detector, key)
+            )
+            """,
+            """
+            CREATE TABLE failed_child (
+                trace_id bytea NOT NULL,                 -- a span one of whose children failed:
+                span_id bytea NOT NULL,                  -- its own failure is a wrapper, not counted
+                PRIMARY KEY (trace_id, span_id)
+            )
+            """,
+            """
+            CREATE TABLE exception (
+                id text PRIMARY KEY,                     -- exc_ + 16 hex: stable for the same detection
+                class text NOT NULL,
+                category text NOT NULL,
+                severity text NOT NULL,
+                status text NOT NULL,
+                owner bytea NOT NULL,
+                sla_nanos bigint NOT NULL,
+                due_at_unix_nano bigint NOT NULL,
+                summary bytea NOT NULL,
+                service bytea NOT NULL,
+                tool bytea,
+                trace_id bytea NOT NULL,                 -- the trigger span
+                span_id bytea NOT NULL,
+                dedupe_key bytea NOT NULL,               -- one exception per pattern per workflow
+                workflow_id bigint NOT NULL,             -- kept in step by the writer, moved on merges
+                occurrences bigint NOT NULL,
+                opened_at_unix_nano bigint NOT NULL,
+                updated_at_unix_nano bigint NOT NULL,
+                first_action_at_unix_nano bigint,
+                resolved_at_unix_nano bigint,
+                merged_into text,                        -- status merged: the exception it joined
+                call_id bytea,                           -- the trigger's tool call id
+                blocking boolean NOT NULL,               -- holds the agent while undecided
+                escalate_to bytea,
+                decision text,                           -- approve | deny | retry | abort
+                decided_by bytea,
+                decided_at_unix_nano bigint,
+                breached_at_unix_nano bigint,
+                frozen_workflow_key bytea                -- its workflow's name, once aged out
+            )
+            """,
+            "CREATE INDEX exception_filed ON exception (workflow_id, dedupe_key, opened_at_unix_nano, id) WHERE status <> 'merged'",
+            "CREATE INDEX exception_by_workflow ON exception (workflow_id)",
+            "CREATE INDEX exception_by_opened ON exception (opened_at_unix_nano, id)",
+            "CREATE INDEX exception_active_by_due ON exception (due_at_unix_nano, id) WHERE status IN ('open', 'acknowledged')",
+            """
+            CREATE INDEX exception_unbreached_by_due ON exception (due_at_unix_nano, id)
+                WHERE status IN ('open', 'acknowledged') AND breached_at_unix_nano IS NULL
+            """,
+            "CREATE INDEX exception_counts ON exception (class, owner, severity, status)",
+            "CREATE INDEX exception_by_owner ON exception (owner, status)",
+            """
+            CREATE TABLE exception_history (
+                id bigserial PRIMARY KEY,
+                exception_id text NOT NULL REFERENCES exception (id),
+                at_unix_nano bigint NOT NULL,
+                actor bytea NOT NULL,
+                action text NOT NULL,
+                note bytea NOT NULL,
+                owner bytea
+            )
+            """,
+            "CREATE INDEX exception_history_by_exception ON exception_history (exception_id, id)",
+            """
+            CREATE FUNCTION exception_history_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION 'exception history is append-only'; END $$
+            """,
+            """
+            CREATE TRIGGER exception_history_append_only BEFORE UPDATE OR DELETE ON exception_history
+            FOR EACH ROW EXECUTE FUNCTION exception_history_append_only()
+            """,
+            """
+            CREATE TABLE workflow_settle (
+                workflow_id bigint PRIMARY KEY,          -- a workflow with patterns that wait for quiet
+                due_at_unix_nano bigint NOT NULL         -- last span received + settle_after
+            )
+            """,
+            "CREATE INDEX workflow_settle_by_due ON workflow_settle (due_at_unix_nano)",
+            """
+            CREATE TABLE reviewer_approval (
+                workflow_id bigint NOT NULL,             -- moved on merges, like exceptions
+                tool bytea NOT NULL,                     -- counts for every call of the tool in the workflow
+                exception_id text NOT NULL,
+                call_id bytea,
+                approver bytea NOT NULL,
+                at_unix_nano bigint NOT NULL,
+                PRIMARY KEY (workflow_id, tool, exception_id)
+            )
+            """,
+            """
+            CREATE TABLE notification_outbox (
+                delivery_id text PRIMARY KEY,            -- Causeway-Delivery: receivers de-duplicate on it
+                target text NOT NULL,                    -- the notify entry's name
+                event text NOT NULL,
+                exception_id text NOT NULL,
+                body bytea NOT NULL,                     -- written with the change it reports
+                created_at_unix_nano bigint NOT NULL,
+                attempts integer NOT NULL DEFAULT 0,
+                next_attempt_at_unix_nano bigint NOT NULL,
+                last_error bytea
+            )
+            """,
+            "CREATE INDEX notification_outbox_due ON notification_outbox (next_attempt_at_unix_nano)",
+            """
+            CREATE TABLE notification_figures (
+                target text PRIMARY KEY,
+                delivered bigint NOT NULL DEFAULT 0,
+                failed_attempts bigint NOT NULL DEFAULT 0,
+                abandoned bigint NOT NULL DEFAULT 0
+            )
+            """,
+        ]),
     ]
 
     /// The advisory lock key migrations run under (any constant no other lock uses).

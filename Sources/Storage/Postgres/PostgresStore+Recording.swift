@@ -16,14 +16,15 @@ extension PostgresStore: SpanRecorder {
     /// than deadlock; a deadlock or serialization failure all the same runs the round again.
     func recordSpans(_ batches: [SpanRows], receivedAt: UInt64) async throws -> Recorded {
         let logger = logger
+        defer { publishQueueChange() }
         return try await PostgresFailure.retrying {
             try await client.withTransaction(logger: logger) { connection in
-                try await Self.record(batches, receivedAt: receivedAt, connection, logger)
+                try await self.record(batches, receivedAt: receivedAt, connection)
             }
         }
     }
 
-    static func record(_ batches: [SpanRows], receivedAt: UInt64, _ connection: PostgresConnection, _ logger: Logger) async throws -> Recorded {
+    func record(_ batches: [SpanRows], receivedAt: UInt64, _ connection: PostgresConnection) async throws -> Recorded {
         // The same content sorts the same on every instance: the order row locks are taken in.
         func order(_ resource: SpanRows.ResourceRow) -> String {
             [resource.serviceName, String(decoding: resource.attributes, as: UTF8.self), String(resource.droppedAttributesCount), resource.schemaURL]
@@ -35,11 +36,11 @@ extension PostgresStore: SpanRecorder {
         }
         var resourceIDs: [SpanRows.ResourceRow: Int64] = [:]
         for resource in Set(batches.flatMap(\.resources)).sorted(by: { order($0) < order($1) }) {
-            resourceIDs[resource] = try await resourceID(resource, connection, logger)
+            resourceIDs[resource] = try await Self.resourceID(resource, connection, logger)
         }
         var scopeIDs: [SpanRows.ScopeRow: Int64] = [:]
         for scope in Set(batches.flatMap(\.scopes)).sorted(by: { order($0) < order($1) }) {
-            scopeIDs[scope] = try await scopeID(scope, connection, logger)
+            scopeIDs[scope] = try await Self.scopeID(scope, connection, logger)
         }
         var rows: [(span: SpanRows.SpanRow, resource: Int64, scope: Int64)] = []
         for batch in batches {
@@ -54,7 +55,9 @@ extension PostgresStore: SpanRecorder {
             first.span.traceID == second.span.traceID ? first.span.spanID.lexicographicallyPrecedes(second.span.spanID)
                 : first.span.traceID.lexicographicallyPrecedes(second.span.traceID)
         }
-        var fresh = try await insertSpans(rows, receivedAt: receivedAt, connection, logger)
+        var fresh = try await Self.insertSpans(rows, receivedAt: receivedAt, connection, logger)
+        let stored = fresh
+        var freshRows: [SpanRows.SpanRow] = []
         var newSpansByTrace: [TraceID: Int] = [:]
         var links: [(from: TraceID, to: TraceID)] = []
         var newLinks: [(span: SpanRows.SpanRow, index: Int, link: SpanRows.LinkRow)] = []
@@ -62,6 +65,7 @@ extension PostgresStore: SpanRecorder {
         var correlations: [CorrelationKey: TraceID] = [:]
         for (span, _, _) in rows where fresh.remove(span.reference) != nil {
             inserted += 1
+            freshRows.append(span)
             newSpansByTrace[span.trace, default: 0] += 1
             for (index, link) in span.links.enumerated() {
                 links.append((span.trace, link.trace))
@@ -76,18 +80,33 @@ extension PostgresStore: SpanRecorder {
                 }
             }
         }
-        try await insertLinks(newLinks, connection, logger)
+        try await Self.insertLinks(newLinks, connection, logger)
         // Each value of the round once, in value order: the trace first recorded with it joins.
         for key in correlations.keys.sorted(by: { ($0.attribute, $0.value) < ($1.attribute, $1.value) }) {
             guard let trace = correlations[key] else { continue }
-            let first = try await firstTrace(with: key, recording: trace, connection, logger)
+            let first = try await Self.firstTrace(with: key, recording: trace, connection, logger)
             if first != trace { links.append((trace, first)) }
         }
-        let started = ContinuousClock.now
-        if !newSpansByTrace.isEmpty {
-            try await stitch(newSpansByTrace, links: links, receivedAt: receivedAt, connection, logger)
+        guard !newSpansByTrace.isEmpty else { return Recorded(inserted: 0, stitching: .zero) }
+        // From here to the commit the round holds the stitching lock: facts, membership and the
+        // queue are read and written by one round of one instance at a time.
+        try await Self.lockStitching(connection, logger)
+        let counted = batches.flatMap { batch in
+            batch.factGroups.flatMap { group in
+                group.spans.map { batch.spans[$0] }.filter { stored.contains($0.reference) }.map { (span: $0, detector: group.detector, key: group.key) }
+            }
         }
-        return Recorded(inserted: inserted, stitching: ContinuousClock.now - started)
+        let found = try await storeFacts(of: freshRows, counted: counted, connection, logger)
+        let started = ContinuousClock.now
+        let stitched = try await Self.stitch(newSpansByTrace, links: links, receivedAt: receivedAt, connection, logger)
+        let stitching = ContinuousClock.now - started
+        let opened = try await detect(found, stitched: stitched, now: receivedAt, connection)
+        return Recorded(inserted: inserted, stitching: stitching, detection: ContinuousClock.now - started - stitching, opened: opened)
+    }
+
+    /// Takes the stitching lock (held until the transaction ends).
+    static func lockStitching(_ connection: PostgresConnection, _ logger: Logger) async throws {
+        for try await _ in try await connection.query("SELECT pg_advisory_xact_lock(\(stitchLock))", logger: logger) {}   // waits for the lock
     }
 
     /// Inserts the spans in one statement (`unnest` over a column array each), in the order
@@ -209,12 +228,13 @@ extension PostgresStore: SpanRecorder {
         throw StorageError("\(what) could not be stored")
     }
 
-    /// Joins the round's traces into workflows under the stitching lock: reads the membership of
-    /// every trace the round touches, stitches on that snapshot, writes the changes in order,
-    /// then counts the new spans into their workflows.
+    /// Joins the round's traces into workflows (the caller holds the stitching lock): reads the
+    /// membership of every trace the round touches, stitches on that snapshot, writes the changes
+    /// in order, then counts the new spans into their workflows. Returns the stitcher (where each
+    /// trace went, which workflows merged) and the workflows that got new spans.
     static func stitch(_ newSpansByTrace: [TraceID: Int], links: [(from: TraceID, to: TraceID)], receivedAt: UInt64,
-                       _ connection: PostgresConnection, _ logger: Logger) async throws {
-        for try await _ in try await connection.query("SELECT pg_advisory_xact_lock(\(stitchLock))", logger: logger) {}   // waits for the lock
+                       _ connection: PostgresConnection, _ logger: Logger) async throws
+        -> (stitcher: WorkflowStitcher<PostgresMembershipSnapshot>, active: Set<Int64>) {
         let touched = Array(Set(newSpansByTrace.keys).union(links.flatMap { [$0.from, $0.to] }))
         var known: [TraceID: WorkflowRecord] = [:]
         let rows = try await connection.query("""
@@ -246,6 +266,7 @@ extension PostgresStore: SpanRecorder {
                 last_received_at_unix_nano = greatest(last_received_at_unix_nano, \(Int64(bitPattern: receivedAt)))
             FROM unnest(\(Array(newSpans.keys))::int8[], \(Array(newSpans.values))::int8[]) AS t(id, n) WHERE workflow.id = t.id
             """, logger: logger)
+        return (stitcher, Set(newSpans.keys))
     }
 
     /// Writes the membership changes a stitch made on its snapshot, in the order it made them.

@@ -78,12 +78,27 @@ extension PostgresStore: WorkflowReader {
                       _ logger: Logger) async throws -> [StoredSpan] {
         var binds = PostgresBindings()
         binds.append(value)
-        var linksBySpan: [SpanReference: [SpanLink]] = [:]
+        let queries = spanQueries(where: condition, linksWhere: linksWhere, binds)
+        return try spans(try await connection.query(queries.spans, logger: logger).collect(),
+                         links: try await connection.query(queries.links, logger: logger).collect())
+    }
+
+    /// The two queries `spans(_:links:)` reads: the spans matching `condition` and their links
+    /// matching `linksWhere`, both with `binds`.
+    static func spanQueries(where condition: String, linksWhere: String, _ binds: PostgresBindings) -> (spans: PostgresQuery, links: PostgresQuery) {
         let links = PostgresQuery(unsafeSQL: """
             SELECT trace_id, span_id, linked_trace_id, linked_span_id, trace_state, flags, attributes, dropped_attributes_count
             FROM span_link WHERE \(linksWhere) ORDER BY trace_id, span_id, link_index
             """, binds: binds)
-        for try await row in try await connection.query(links, logger: logger) {
+        let spans = PostgresQuery(unsafeSQL: StoredSpan.postgresColumns + " WHERE \(condition) ORDER BY span.start_time_unix_nano, span.trace_id, span.span_id",
+                                  binds: binds)
+        return (spans, links)
+    }
+
+    /// Spans read by `spanQueries`, each with its links.
+    static func spans(_ spanRows: [PostgresRow], links linkRows: [PostgresRow]) throws -> [StoredSpan] {
+        var linksBySpan: [SpanReference: [SpanLink]] = [:]
+        for row in linkRows {
             let (trace, span, linkedTrace, linkedSpan, traceState, flags, attributes, dropped) =
                 try row.decode((ByteBuffer, ByteBuffer, ByteBuffer, ByteBuffer, ByteBuffer, Int64, String, Int64).self)
             guard let trace = TraceID(buffer: trace), let span = SpanID(buffer: span),
@@ -93,14 +108,10 @@ extension PostgresStore: WorkflowReader {
                 traceID: linkedTrace, spanID: linkedSpan, traceState: String(buffer: traceState), attributes: try Attribute.list(fromJSONText: attributes),
                 droppedAttributesCount: UInt32(truncatingIfNeeded: dropped), flags: UInt32(truncatingIfNeeded: flags)))
         }
-        var spans: [StoredSpan] = []
-        let query = PostgresQuery(unsafeSQL: StoredSpan.postgresColumns + " WHERE \(condition) ORDER BY span.start_time_unix_nano, span.trace_id, span.span_id",
-                                  binds: binds)
-        for try await row in try await connection.query(query, logger: logger) {
+        return try spanRows.map { row in
             var stored = try StoredSpan(postgres: row)
             stored.span.links = linksBySpan[SpanReference(traceID: stored.span.traceID, spanID: stored.span.spanID)] ?? []
-            spans.append(stored)
+            return stored
         }
-        return spans
     }
 }

@@ -2,25 +2,36 @@ import Foundation
 import Logging
 import NIOSSL
 import PostgresNIO
+import Synchronization
 
-/// The PostgreSQL store (DESIGN.md §11): several Causeway instances on one database. So far it
-/// records spans, their links and workflow membership (`SpanRecorder`: ack after commit,
-/// re-delivery stores nothing twice, stitching across instances serialized by a transaction
-/// lock) and reads workflows, traces and causal paths (`WorkflowReader`). Detection, the queue
-/// and the timers are still the SQLite store's only.
+/// The PostgreSQL store (DESIGN.md §11): several Causeway instances on one database. It records
+/// spans, their links and workflow membership (`SpanRecorder`: ack after commit, re-delivery
+/// stores nothing twice), detects and files exceptions in the same transaction, and serves the
+/// queue, the timers and the outbox. One transaction lock (the stitching lock) orders every
+/// round's stitching and detection, every reviewer's action and every timer pass across
+/// instances, so each sees the others' changes whole and acts on a settle window or an SLA once.
 public final class PostgresStore: Sendable {
     let client: PostgresClient
     let logger: Logger
-    /// What the writer reads spans into: the correlation values (no detection on this store yet).
-    let plan: FactPlan
+    /// What it detects with (the writer reads spans into facts with its plan).
+    let detection: DetectionSetup
+    var plan: FactPlan { detection.plan }
+    /// Bumped after a commit that changed the queue, here or (told by `NOTIFY`) on another instance.
+    public let queueChanges = QueueChanges()
+    /// Set inside a transaction that changed the queue; `publishQueueChange` turns it into a bump.
+    let queueChanged = Atomic<Bool>(false)
 
-    /// A store on the database `url` names: `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`;
-    /// traces sharing a value of one of `correlationAttributes` join one workflow. Nothing
-    /// connects until `run` is running.
-    public init(url: String, logger: Logger, correlationAttributes: [String] = []) throws {
+    /// A store on the database `url` names: `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`,
+    /// detecting and filing as `detection` says. Nothing connects until `run` is running.
+    public init(url: String, logger: Logger, detection: DetectionSetup = DetectionSetup()) throws {
         client = PostgresClient(configuration: try Self.configuration(url: url), backgroundLogger: logger)
         self.logger = logger
-        plan = FactPlan(detectors: [], correlationAttributes: correlationAttributes)
+        self.detection = detection
+    }
+
+    /// After a transaction ends: wakes this instance's waiters if it changed the queue.
+    func publishQueueChange() {
+        if queueChanged.exchange(false, ordering: .acquiringAndReleasing) { queueChanges.bump() }
     }
 
     /// The client configuration `url` names, with `sslmode` (and `sslrootcert`) as libpq reads
@@ -76,9 +87,34 @@ public final class PostgresStore: Sendable {
         return created
     }
 
-    /// Keeps the connection pool up until the calling task is cancelled.
+    /// Keeps the connection pool up, and listens for other instances' changes to the queue,
+    /// until the calling task is cancelled.
     public func run() async {
-        await client.run()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.client.run() }
+            group.addTask { await self.listenForQueueChanges() }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Bumps `queueChanges` whenever any instance commits a change to the queue (`NOTIFY`),
+    /// listening again after a lost connection.
+    private func listenForQueueChanges() async {
+        while !Task.isCancelled {
+            do {
+                try await client.withConnection { connection in
+                    try await connection.listen(on: PostgresQueueChange.channel) { notifications in
+                        self.queueChanges.bump()   // listening now: what changed before may not have been heard
+                        for try await _ in notifications { self.queueChanges.bump() }
+                    }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning("not listening for other instances' queue changes; trying again", metadata: ["error": "\(PostgresFailure.mapped(error))"])
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
     }
 
     /// Whether this store's connections are encrypted (the server's own account).

@@ -1,0 +1,209 @@
+import Correlation
+import Detection
+import Foundation
+import NIOCore
+import PostgresNIO
+import TraceModel
+
+/// The PostgreSQL side of filing and of the writer's detection pass (`FactLedger`), inside one
+/// transaction, on the session thread: what a round asks of a workflow is read for a batch of
+/// workflows at once (`PostgresRoundState`), and repeats and settle windows are written a round
+/// at a time. Every instance takes the stitching lock before a round's detection, a timer's or a
+/// reviewer's change, so a round sees no other instance's change to the rows it reads.
+struct PostgresExceptionLedger: ExceptionLedger {
+    let session: PostgresSyncSession
+    let setup: DetectionSetup
+    let now: UInt64
+    let state: PostgresRoundState
+    /// Set when the transaction changed the queue.
+    let changed: PostgresQueueChange
+
+    var stamp: Int64 { Int64(bitPattern: now) }
+
+    func context(workflow: Int64, detector: String, settled: Bool) -> PostgresDetectionContext {
+        PostgresDetectionContext(session: session, state: state, workflow: workflow, detector: detector, settled: settled)
+    }
+
+    func filed(_ dedupeKey: DedupeKey, workflow: Int64) throws -> FiledException? {
+        try state.filed(dedupeKey, workflow: workflow, session)
+    }
+
+    func open(_ detection: Detection, id: String, trigger: SpanReference,
+              route: (owner: String, slaNanos: UInt64, escalateTo: String?), workflow: Int64) throws -> FiledException? {
+        let rows = try session.rows("""
+            INSERT INTO exception (id, class, category, severity, status, owner, sla_nanos, due_at_unix_nano, summary,
+                service, tool, trace_id, span_id, dedupe_key, workflow_id, occurrences, opened_at_unix_nano, updated_at_unix_nano,
+                call_id, blocking, escalate_to)
+            VALUES (\(id), \(detection.exceptionClass), \(detection.category.rawValue), \(detection.severity.rawValue), 'open',
+                \(ByteBuffer(string: route.owner)), \(Int64(bitPattern: route.slaNanos)), \(Int64(bitPattern: now &+ route.slaNanos)),
+                \(ByteBuffer(string: detection.summary)), \(ByteBuffer(string: detection.service)), \(detection.tool.map(ByteBuffer.init(string:))),
+                \(ByteBuffer(bytes: trigger.traceID.bytes)), \(ByteBuffer(bytes: trigger.spanID.bytes)), \(ByteBuffer(string: detection.dedupeKey.text)),
+                \(workflow), \(Int64(detection.occurrences)), \(stamp), \(stamp), \(detection.callID.map(ByteBuffer.init(string:))),
+                \(detection.blocking), \(route.escalateTo.map(ByteBuffer.init(string:))))
+            ON CONFLICT (id) DO NOTHING
+            RETURNING id
+            """)
+        guard !rows.isEmpty else { return nil }
+        let filed = FiledException(id: id, status: .open, occurrences: detection.occurrences, openedAtUnixNano: stamp)
+        state.setFiled(filed, detection.dedupeKey, workflow: workflow)
+        return filed
+    }
+
+    func repeated(_ exception: FiledException, _ dedupeKey: DedupeKey, workflow: Int64, summary: String) throws {
+        state.setFiled(exception, dedupeKey, workflow: workflow)
+        state.repeats.note(exception.id, occurrences: exception.occurrences, summary: summary)
+    }
+
+    func reopened(_ exception: FiledException, _ dedupeKey: DedupeKey, workflow: Int64, summary: String) throws {
+        state.setFiled(exception, dedupeKey, workflow: workflow)
+        try session.execute("""
+            UPDATE exception SET status = 'open', occurrences = \(Int64(exception.occurrences)), summary = \(ByteBuffer(string: summary)),
+                updated_at_unix_nano = \(stamp), resolved_at_unix_nano = NULL, decision = NULL, decided_by = NULL, decided_at_unix_nano = NULL
+            WHERE id = \(exception.id)
+            """)
+    }
+
+    func foldOnce(into id: String) throws -> Bool {
+        try flush()   // the fold counts on top of the occurrences written so far
+        let rows = try session.rows("""
+            UPDATE exception SET occurrences = occurrences + 1, updated_at_unix_nano = \(stamp)
+            WHERE id = \(id) AND NOT EXISTS (SELECT 1 FROM exception_history WHERE exception_id = \(id) AND action = 'folded')
+            RETURNING id
+            """)
+        return !rows.isEmpty
+    }
+
+    /// Writes the repeats noted since the last flush, in one statement.
+    func flush() throws {
+        let entries = state.repeats.takeEntries()
+        guard !entries.isEmpty else { return }
+        try session.execute("""
+            UPDATE exception SET occurrences = r.occurrences, summary = r.summary, updated_at_unix_nano = \(stamp)
+            FROM unnest(\(entries.map(\.id))::text[], \(entries.map { Int64($0.occurrences) })::int8[],
+                        \(entries.map { ByteBuffer(string: $0.summary) })::bytea[]) AS r(id, occurrences, summary)
+            WHERE exception.id = r.id
+            """)
+    }
+
+    func appendHistory(_ id: String, action: String, note: String, owner: String?) throws {
+        try appendHistory(id, action: action, note: note, owner: owner, actor: "causeway")
+    }
+
+    /// Appends a history line written by `actor` (a reviewer, or `causeway`); the notifications
+    /// it triggers go to the outbox in this transaction.
+    func appendHistory(_ id: String, action: String, note: String, owner: String?, actor: String) throws {
+        try session.execute("""
+            INSERT INTO exception_history (exception_id, at_unix_nano, actor, action, note, owner)
+            VALUES (\(id), \(stamp), \(ByteBuffer(string: actor)), \(action), \(ByteBuffer(string: note)), \(owner.map(ByteBuffer.init(string:))))
+            """)
+        changed.note()
+        let plan = setup.notifications
+        guard let event = NotificationPlan.event(forHistoryAction: action), plan.routes.contains(where: { $0.events.contains(event) }) else { return }
+        try flush()   // the notification shows the item as it stands
+        guard let row = try session.rows(PostgresQuery(unsafeSQL: ExceptionRecord.postgresSelection + " WHERE exception.id = $1", binds: {
+            var binds = PostgresBindings()
+            binds.append(id)
+            return binds
+        }())).first else { return }
+        let record = try ExceptionRecord(postgres: row)
+        for route in plan.routes where route.wants(event, record) {
+            let deliveryID = "dlv_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+            let body = plan.render(route.name, event, record, deliveryID, now)
+            try session.execute("""
+                INSERT INTO notification_outbox (delivery_id, target, event, exception_id, body, created_at_unix_nano, next_attempt_at_unix_nano)
+                VALUES (\(deliveryID), \(route.name), \(event), \(id), \(ByteBuffer(bytes: body)), \(stamp), \(stamp))
+                """)
+        }
+    }
+
+    /// Folds the exceptions `absorbed` brings into a merge whose pattern the survivor already
+    /// has (`ExceptionFiling.survivor`): the other is marked `merged`, and both histories say so.
+    func mergeDuplicates(absorbed: Int64, into survivor: Int64) throws {
+        for row in try session.rows("""
+            SELECT a.id, a.status, a.occurrences, a.opened_at_unix_nano, s.id, s.status, s.occurrences, s.opened_at_unix_nano
+            FROM exception AS a
+            JOIN LATERAL (SELECT id, status, occurrences, opened_at_unix_nano FROM exception
+                          WHERE workflow_id = \(survivor) AND dedupe_key = a.dedupe_key AND status <> 'merged'
+                          ORDER BY opened_at_unix_nano, id LIMIT 1) AS s ON true
+            WHERE a.workflow_id = \(absorbed) AND a.status <> 'merged'
+            ORDER BY a.id
+            """) {
+            let cells = try row.decode((String, String, Int64, Int64, String, String, Int64, Int64).self)
+            let brought = FiledException(id: cells.0, status: ExceptionStatus(rawValue: cells.1) ?? .open, occurrences: Int(cells.2), openedAtUnixNano: cells.3)
+            let there = FiledException(id: cells.4, status: ExceptionStatus(rawValue: cells.5) ?? .open, occurrences: Int(cells.6), openedAtUnixNano: cells.7)
+            let pair = ExceptionFiling<Self>.survivor(of: there, brought)
+            let (keptID, mergedID) = (pair.kept.id, pair.merged.id)
+            try session.execute("""
+                UPDATE exception SET status = CASE WHEN id = \(mergedID) THEN 'merged' ELSE status END,
+                    merged_into = CASE WHEN id = \(mergedID) THEN \(keptID) ELSE merged_into END, updated_at_unix_nano = \(stamp)
+                WHERE id IN (\(mergedID), \(keptID))
+                """)
+            try appendHistory(mergedID, action: "merged", note: "merged into \(keptID): the same pattern, once their workflows joined", owner: nil)
+            try appendHistory(keptID, action: "merged", note: "\(mergedID) merged into it: the same pattern, once their workflows joined", owner: nil)
+        }
+    }
+
+    /// Writes the settle windows the round ended or (re)started; called once the pass is done.
+    func finishRound() throws {
+        let windows = state.settleWindows
+        state.settleWindows = [:]
+        let ended = windows.filter { $0.value == nil }.keys.sorted()
+        let started = windows.compactMap { workflow, due in due.map { (workflow, Int64(bitPattern: $0)) } }.sorted { $0.0 < $1.0 }
+        if !ended.isEmpty {
+            try session.execute("DELETE FROM workflow_settle WHERE workflow_id = ANY(\(ended)::int8[])")
+        }
+        if !started.isEmpty {
+            try session.execute("""
+                INSERT INTO workflow_settle (workflow_id, due_at_unix_nano)
+                SELECT * FROM unnest(\(started.map(\.0))::int8[], \(started.map(\.1))::int8[])
+                ON CONFLICT (workflow_id) DO UPDATE SET due_at_unix_nano = excluded.due_at_unix_nano
+                """)
+        }
+    }
+}
+
+extension PostgresExceptionLedger: FactLedger {
+    func mergeWorkflow(_ absorbed: Int64, into survivor: Int64) throws {
+        try flush()
+        try session.execute("""
+            WITH gone AS (DELETE FROM fact_count WHERE workflow_id = \(absorbed) RETURNING detector, key, count)
+            INSERT INTO fact_count (workflow_id, detector, key, count) SELECT \(survivor), detector, key, count FROM gone
+            ON CONFLICT (workflow_id, detector, key) DO UPDATE SET count = fact_count.count + excluded.count
+            """)
+        try mergeDuplicates(absorbed: absorbed, into: survivor)
+        try session.execute("UPDATE exception SET workflow_id = \(survivor) WHERE workflow_id = \(absorbed)")
+        try session.execute("UPDATE reviewer_approval SET workflow_id = \(survivor) WHERE workflow_id = \(absorbed)")
+        state.forget([absorbed, survivor])
+        changed.note()   // a trace's workflow, and so its decisions, may have changed
+    }
+
+    func addCounts(_ deltas: [WorkflowKey: Int]) throws {
+        let changes = deltas.filter { $0.value != 0 }.sorted { first, second in
+            (first.key.workflow, first.key.detector, first.key.key) < (second.key.workflow, second.key.detector, second.key.key)
+        }
+        try state.load(Set(deltas.keys.map(\.workflow)).union(state.active), session)
+        guard !changes.isEmpty else { return }
+        for row in try session.rows("""
+            INSERT INTO fact_count (workflow_id, detector, key, count)
+            SELECT * FROM unnest(\(changes.map(\.key.workflow))::int8[], \(changes.map(\.key.detector))::text[],
+                                 \(changes.map { ByteBuffer(string: $0.key.key) })::bytea[], \(changes.map { Int64($0.value) })::int8[])
+            ON CONFLICT (workflow_id, detector, key) DO UPDATE SET count = fact_count.count + excluded.count
+            RETURNING workflow_id, detector, key, count
+            """) {
+            let (workflow, detector, key, count) = try row.decode((Int64, String, ByteBuffer, Int64).self)
+            state.setCount(Int(count), for: WorkflowKey(workflow: workflow, detector: detector, key: String(buffer: key)))
+        }
+    }
+
+    func keys(workflow: Int64, detector: String) throws -> [String] {
+        try state.keys(workflow: workflow, detector: detector, session)
+    }
+
+    func allKeys(workflow: Int64) throws -> [(detector: String, key: String)] {
+        try state.allKeys(workflow: workflow, session)
+    }
+
+    func setSettleWindow(workflow: Int64, dueAt: UInt64?) throws {
+        state.settleWindows[workflow] = .some(dueAt)
+    }
+}

@@ -1,0 +1,199 @@
+import Correlation
+import Detection
+import NIOCore
+import PostgresNIO
+import TraceModel
+
+/// A round's detection facts: each (trace, detector, key) newly stored and how many, and the
+/// failure facts taken back (a wrapper's, once its child's failure is known).
+struct PostgresFacts: Sendable {
+    var stored: [(trace: TraceID, detector: String, key: String, count: Int)] = []
+    var dropped: [(trace: TraceID, detector: String, key: String)] = []
+}
+
+extension PostgresStore: QueueMaintenance {
+    /// Stores the facts of the round's new spans in a few statements (the caller holds the
+    /// stitching lock, so no other instance marks or stores facts of the same spans meanwhile):
+    /// failed children first mark their parents, whose failure facts already stored are taken
+    /// back; then every fact but a wrapper's failure facts is stored. `counted`: the facts of
+    /// counting patterns (every one stored here).
+    func storeFacts(of spans: [SpanRows.SpanRow], counted: [(span: SpanRows.SpanRow, detector: String, key: String)],
+                    _ connection: PostgresConnection, _ logger: Logger) async throws -> PostgresFacts {
+        var found = PostgresFacts()
+        let failures = detection.plan.failureDetectors
+        var wrappers: Set<SpanReference> = []
+        if !failures.isEmpty {
+            let marks = spans.filter(\.failedChild).compactMap { span in span.parentSpanID.map { (trace: span.traceID, span: $0) } }
+                .sorted { ($0.trace + $0.span).lexicographicallyPrecedes($1.trace + $1.span) }
+            if !marks.isEmpty {
+                let rows = try await connection.query("""
+                    WITH marked AS (
+                        INSERT INTO failed_child (trace_id, span_id)
+                        SELECT * FROM unnest(\(marks.map { ByteBuffer(bytes: $0.trace) })::bytea[], \(marks.map { ByteBuffer(bytes: $0.span) })::bytea[])
+                        ON CONFLICT DO NOTHING RETURNING trace_id, span_id)
+                    DELETE FROM detection_fact USING marked
+                    WHERE detection_fact.trace_id = marked.trace_id AND detection_fact.span_id = marked.span_id
+                        AND detection_fact.detector = ANY(\(failures.sorted())::text[])
+                    RETURNING detection_fact.trace_id, detection_fact.detector, detection_fact.key
+                    """, logger: logger)
+                for try await (trace, detector, key) in rows.decode((ByteBuffer, String, ByteBuffer).self) {
+                    guard let trace = TraceID(buffer: trace) else { throw StorageError("a stored fact has a malformed trace id") }
+                    found.dropped.append((trace, detector, String(buffer: key)))
+                }
+            }
+            let candidates = spans.filter { span in span.facts.contains { failures.contains($0.detector) } }
+            if !candidates.isEmpty {
+                let rows = try await connection.query("""
+                    SELECT failed_child.trace_id, failed_child.span_id FROM failed_child
+                    JOIN unnest(\(candidates.map { ByteBuffer(bytes: $0.traceID) })::bytea[], \(candidates.map { ByteBuffer(bytes: $0.spanID) })::bytea[])
+                        AS c(trace_id, span_id) ON failed_child.trace_id = c.trace_id AND failed_child.span_id = c.span_id
+                    """, logger: logger)
+                for try await (trace, span) in rows.decode((ByteBuffer, ByteBuffer).self) {
+                    if let trace = TraceID(buffer: trace), let span = SpanID(buffer: span) { wrappers.insert(SpanReference(traceID: trace, spanID: span)) }
+                }
+            }
+        }
+        var facts = counted
+        for span in spans {
+            let wrapper = wrappers.contains(span.reference)
+            for fact in span.facts where !(wrapper && failures.contains(fact.detector)) { facts.append((span, fact.detector, fact.key)) }
+        }
+        guard !facts.isEmpty else { return found }
+        facts.sort { first, second in   // the order rows are locked in: the same on every instance
+            if first.span.traceID != second.span.traceID { return first.span.traceID.lexicographicallyPrecedes(second.span.traceID) }
+            if first.detector != second.detector { return first.detector.utf8.lexicographicallyPrecedes(second.detector.utf8) }
+            if first.key != second.key { return first.key.utf8.lexicographicallyPrecedes(second.key.utf8) }
+            return first.span.spanID.lexicographicallyPrecedes(second.span.spanID)
+        }
+        let rows = try await connection.query("""
+            INSERT INTO detection_fact (trace_id, detector, key, span_id, start_time_unix_nano)
+            SELECT * FROM unnest(\(facts.map { ByteBuffer(bytes: $0.span.traceID) })::bytea[], \(facts.map(\.detector))::text[],
+                                 \(facts.map { ByteBuffer(string: $0.key) })::bytea[], \(facts.map { ByteBuffer(bytes: $0.span.spanID) })::bytea[],
+                                 \(facts.map { Int64(bitPattern: $0.span.startTimeUnixNano) })::int8[])
+            ON CONFLICT DO NOTHING
+            RETURNING trace_id, detector, key
+            """, logger: logger)
+        var counts: [WorkflowFactKey: Int] = [:]
+        var order: [WorkflowFactKey] = []
+        for try await (trace, detector, key) in rows.decode((ByteBuffer, String, ByteBuffer).self) {
+            guard let trace = TraceID(buffer: trace) else { throw StorageError("a stored fact has a malformed trace id") }
+            let item = WorkflowFactKey(trace: trace, detector: detector, key: String(buffer: key))
+            if counts[item] == nil { order.append(item) }
+            counts[item, default: 0] += 1
+        }
+        found.stored = order.map { ($0.trace, $0.detector, $0.key, counts[$0] ?? 0) }
+        return found
+    }
+
+    /// A fact's trace, detector and key.
+    struct WorkflowFactKey: Hashable {
+        var trace: TraceID
+        var detector: String
+        var key: String
+    }
+
+    /// The round's detection (`DetectionPass`) on the session thread, inside the round's
+    /// transaction: the facts placed in the workflows the stitcher put their traces in.
+    func detect(_ found: PostgresFacts, stitched: (stitcher: WorkflowStitcher<PostgresMembershipSnapshot>, active: Set<Int64>), now: UInt64,
+                _ connection: PostgresConnection) async throws -> [String] {
+        let stitcher = stitched.stitcher
+        let merges = stitcher.merges
+        guard !merges.isEmpty || !detection.detectors.isEmpty else { return [] }
+        let placed = found.stored.compactMap { fact in
+            stitcher.workflow(of: fact.trace).map { (key: WorkflowKey(workflow: $0.id, detector: fact.detector, key: fact.key), count: fact.count) }
+        }
+        let placedDrops = found.dropped.compactMap { fact in
+            stitcher.workflow(of: fact.trace).map { WorkflowKey(workflow: $0.id, detector: fact.detector, key: fact.key) }
+        }
+        let active = stitched.active
+        return try await inSession(connection, now: now) { ledger in
+            ledger.state.active = active
+            let opened = try self.detection.pass(ledger).run(merges: merges, facts: placed, dropped: placedDrops, workflows: active, now: now)
+            try ledger.finishRound()
+            return opened
+        }
+    }
+
+    /// Runs `body` with a ledger on the session thread inside the transaction open on
+    /// `connection`; tells every instance if it changed the queue (at commit).
+    func inSession<T: Sendable>(_ connection: PostgresConnection, now: UInt64,
+                                _ body: @escaping @Sendable (PostgresExceptionLedger) throws -> T) async throws -> T {
+        let changed = PostgresQueueChange()
+        let setup = detection
+        let result = try await PostgresSyncSession.run(on: connection, logger: logger) { session in
+            try body(PostgresExceptionLedger(session: session, setup: setup, now: now, state: PostgresRoundState(), changed: changed))
+        }
+        if changed.changed {
+            try await connection.query(PostgresQuery(unsafeSQL: "NOTIFY \(PostgresQueueChange.channel)"), logger: logger)
+            queueChanged.store(true, ordering: .relaxed)
+        }
+        return result
+    }
+
+    /// Runs `body` in a transaction of its own that holds the stitching lock (a reviewer's action,
+    /// a timer), with a ledger on the session thread; a deadlock or serialization failure runs
+    /// it again. Waiters hear of the change after the commit.
+    func queueWrite<T: Sendable>(now: UInt64, _ body: @escaping @Sendable (PostgresExceptionLedger) throws -> T) async throws -> T {
+        defer { publishQueueChange() }
+        return try await PostgresFailure.retrying {
+            try await client.withTransaction(logger: logger) { connection in
+                try await Self.lockStitching(connection, self.logger)
+                return try await self.inSession(connection, now: now, body)
+            }
+        }
+    }
+
+    /// Workflows one settle transaction judges at most (as on SQLite).
+    static let settleBatch = TraceStore.settleBatch
+
+    public func settle(now: UInt64) async throws -> (opened: [String], nextDue: UInt64?) {
+        try await queueWrite(now: now) { ledger in
+            let due = try ledger.session.rows("""
+                SELECT workflow_id FROM workflow_settle WHERE due_at_unix_nano <= \(Int64(bitPattern: now))
+                ORDER BY due_at_unix_nano, workflow_id LIMIT \(Int64(Self.settleBatch))
+                """).map { try $0.decode(Int64.self) }
+            let opened = try self.detection.pass(ledger).settle(due)
+            try ledger.finishRound()
+            if due.count == Self.settleBatch { return (opened, now) }
+            let next = try ledger.session.rows("SELECT min(due_at_unix_nano) FROM workflow_settle").first?.decode(Int64?.self)
+            return (opened, next.map { UInt64(bitPattern: $0) })
+        }
+    }
+
+    public func breachOverdue(now: UInt64) async throws -> (breached: [String], nextDue: UInt64?) {
+        try await queueWrite(now: now) { ledger in
+            let session = ledger.session
+            var breached: [String] = []
+            for row in try session.rows("""
+                SELECT id, owner, escalate_to, due_at_unix_nano FROM exception
+                WHERE status IN ('open', 'acknowledged') AND breached_at_unix_nano IS NULL AND due_at_unix_nano <= \(Int64(bitPattern: now))
+                ORDER BY due_at_unix_nano, id
+                """) {
+                let (id, ownerBytes, escalateBytes, dueAt) = try row.decode((String, ByteBuffer, ByteBuffer?, Int64).self)
+                let owner = String(buffer: ownerBytes)
+                try session.execute("""
+                    UPDATE exception SET breached_at_unix_nano = \(ledger.stamp), updated_at_unix_nano = \(ledger.stamp) WHERE id = \(id)
+                    """)
+                try ledger.appendHistory(id, action: "breached",
+                                         note: "past its due time \(RFC3339.format(unixNano: UInt64(bitPattern: dueAt))), still with \(owner)", owner: nil)
+                if let target = escalateBytes.map({ String(buffer: $0) }), target != owner {
+                    try session.execute("UPDATE exception SET owner = \(ByteBuffer(string: target)) WHERE id = \(id)")
+                    try ledger.appendHistory(id, action: "escalated", note: "escalated from \(owner) to \(target): its SLA passed", owner: target)
+                }
+                breached.append(id)
+            }
+            let next = try session.rows("""
+                SELECT min(due_at_unix_nano) FROM exception WHERE status IN ('open', 'acknowledged') AND breached_at_unix_nano IS NULL
+                """).first?.decode(Int64?.self)
+            return (breached, next.map { UInt64(bitPattern: $0) })
+        }
+    }
+
+    public func analyzeQueue() async throws {
+        do {
+            try await client.query("ANALYZE exception", logger: logger)
+        } catch {
+            throw PostgresFailure.mapped(error)
+        }
+    }
+}
