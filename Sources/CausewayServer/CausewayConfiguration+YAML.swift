@@ -21,11 +21,11 @@ extension CausewayConfiguration {
         try top.onlyKeys(["storage", "listen", "ingest", "stitch", "detect", "owners", "auth", "notify"])
         if let storage = try top.section("storage") {
             try storage.onlyKeys(["path", "retention", "postgres"])
-            if storage.value("postgres") != nil {
-                // DESIGN.md §11: the PostgreSQL store records spans and workflows (tested on a real
-                // server), but detection, the queue and its timers are SQLite's only so far.
-                throw ConfigurationError("storage.postgres at line \(storage.value("postgres")?.mark?.line ?? 0): serving from PostgreSQL is "
-                    + "not available yet (spans and workflows are stored there, the exception queue is not); use storage.path")
+            if let url = try storage.string("postgres") {
+                guard CausewayConfiguration.isPostgresURL(url) else {
+                    throw ConfigurationError("storage.postgres at line \(storage.value("postgres")?.mark?.line ?? 0) must be a postgres:// or postgresql:// address")
+                }
+                configuration.postgresURL = url
             }
             if let path = try storage.string("path") { configuration.databasePath = path }
             if let nanos = try storage.duration("retention") { configuration.retentionNanos = nanos }

@@ -8,6 +8,9 @@ import Web
 public struct CausewayConfiguration: Sendable, Equatable {
     /// Where the SQLite database lives. YAML `storage.path`; default `./causeway.db`.
     public var databasePath: String
+    /// `storage.postgres` (or `--db postgres://…`): serve from this PostgreSQL database instead
+    /// of the SQLite file (DESIGN.md §11).
+    public var postgresURL: String?
     /// How long a workflow is kept once nothing more arrives in it (unless an exception in it is
     /// open or acknowledged). YAML `storage.retention`; default 30 days.
     public var retentionNanos: UInt64
@@ -92,6 +95,11 @@ public struct CausewayConfiguration: Sendable, Equatable {
     /// Why `serve` must not start as configured (DESIGN.md §8): an OTLP listener on a non-loopback
     /// address with no ingest tokens, or the API on one with no reviewers, unless
     /// `auth.allow_unauthenticated` says so; nil when it may.
+    /// Whether `text` names a PostgreSQL database rather than a SQLite file.
+    public static func isPostgresURL(_ text: String) -> Bool {
+        text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
+    }
+
     public var refusal: String? {
         guard !allowUnauthenticated else { return nil }
         if ingestTokens.isEmpty {

@@ -17,10 +17,11 @@ public final class CausewayServer: Sendable {
     }
 
     public let configuration: CausewayConfiguration
-    public let store: TraceStore
+    public let store: any CausewayStore
     public let writer: SpanWriter
     public let exportHandler: ExportHandler
     private let group: ServiceGroup
+    private let logger: Logger
 
     /// Opens the database and builds the services; `onListening` is called once every listener is bound.
     public init(
@@ -31,13 +32,30 @@ public final class CausewayServer: Sendable {
         onListening: @escaping @Sendable ([BoundListener]) -> Void = { _ in }
     ) throws {
         self.configuration = configuration
-        store = try TraceStore(path: configuration.databasePath, detection: configuration.detection, owners: configuration.owners,
-                               correlationAttributes: configuration.correlationAttributes,
-                               notifications: Self.notificationPlan(configuration.notify))
-        writer = SpanWriter(store: store, maxQueuedSpans: configuration.maxQueuedSpans, clock: clock, logger: logger)
+        let detection = DetectionSetup(detection: configuration.detection, owners: configuration.owners,
+                                       correlationAttributes: configuration.correlationAttributes,
+                                       notifications: Self.notificationPlan(configuration.notify))
+        // The store's own services: listed first, they stop after the writer has committed.
+        let storeServices: [any Service]
+        if let url = configuration.postgresURL {
+            let postgres: PostgresStore
+            do {
+                postgres = try PostgresStore(url: url, logger: logger, detection: detection)
+            } catch {
+                throw ConfigurationError("storage.postgres: \(error)")
+            }
+            store = postgres
+            writer = SpanWriter(store: postgres, maxQueuedSpans: configuration.maxQueuedSpans, clock: clock, logger: logger)
+            storeServices = [PostgresPool(store: postgres)]
+        } else {
+            let sqlite = try TraceStore(path: configuration.databasePath, detection: detection)
+            store = sqlite
+            writer = SpanWriter(store: sqlite, maxQueuedSpans: configuration.maxQueuedSpans, clock: clock, logger: logger)
+            storeServices = [WALCheckpointer(store: sqlite, clock: clock, logger: logger),
+                             RetentionSweeper(store: sqlite, clock: clock, retentionNanos: configuration.retentionNanos, logger: logger)]
+        }
+        self.logger = logger
         let settleTimer = SettleTimer(store: store, clock: clock, logger: logger)
-        let checkpointer = WALCheckpointer(store: store, clock: clock, logger: logger)
-        let sweeper = RetentionSweeper(store: store, clock: clock, retentionNanos: configuration.retentionNanos, logger: logger)
         let dispatcher = NotificationDispatcher(store: store, targets: configuration.notify, clock: clock, logger: logger)
         exportHandler = ExportHandler(
             sink: WriterSink(writer: writer, retryAfterSeconds: configuration.ingestLimits.retryAfterSeconds),
@@ -85,12 +103,10 @@ public final class CausewayServer: Sendable {
         ) { host, port in announcer.bound("api", host: host, port: port) }
 
         var groupConfiguration = ServiceGroupConfiguration(
-            services: [
+            services: storeServices.map { .init(service: $0) } + [
                 .init(service: writer),
                 .init(service: settleTimer),
                 .init(service: dispatcher),
-                .init(service: checkpointer),
-                .init(service: sweeper),
                 .init(service: grpc),
                 .init(service: http),
                 .init(service: api),
@@ -114,8 +130,14 @@ public final class CausewayServer: Sendable {
         }
     }
 
-    /// Runs until a signal or `shutdown()`; returns after everything accepted is committed.
+    /// Runs until a signal or `shutdown()`; returns after everything accepted is committed. On
+    /// PostgreSQL it first creates or migrates the schema (safe with several instances starting).
     public func run() async throws {
+        if let url = configuration.postgresURL {
+            try await PostgresStore.migrate(url: url, logger: logger)
+            // DESIGN.md §10 on PostgreSQL is still to come: say so rather than keep spans silently.
+            logger.warning("storage.retention is not applied on PostgreSQL yet: spans are kept until deleted")
+        }
         try await group.run()
     }
 

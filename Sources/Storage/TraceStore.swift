@@ -41,11 +41,16 @@ public final class TraceStore: Sendable {
     public var settleAfterNanos: UInt64 { detection.settleAfterNanos }
 
     /// Opens (and creates or migrates) the database at `path`.
-    public init(path: String, detection: DetectionConfiguration = .default, owners: OwnerRouting = .default,
-                correlationAttributes: [String] = [], notifications: NotificationPlan = .none) throws {
+    public convenience init(path: String, detection: DetectionConfiguration = .default, owners: OwnerRouting = .default,
+                            correlationAttributes: [String] = [], notifications: NotificationPlan = .none) throws {
+        try self.init(path: path, detection: DetectionSetup(detection: detection, owners: owners, correlationAttributes: correlationAttributes,
+                                                            notifications: notifications))
+    }
+
+    /// Opens (and creates or migrates) the database at `path`, detecting as `detection` says.
+    public init(path: String, detection: DetectionSetup) throws {
         self.path = path
-        self.detection = DetectionSetup(detection: detection, owners: owners, correlationAttributes: correlationAttributes,
-                                        notifications: notifications)
+        self.detection = detection
         var configuration = Configuration()
         // GRDB serializes this pool's writes; the one other writer is the checkpoint connection,
         // whose truncating checkpoint the writer must wait out rather than fail (503) on.

@@ -10,7 +10,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "YAML configuration file.")
     var config: String?
 
-    @Option(name: .long, help: "SQLite database path (default ./causeway.db).")
+    @Option(name: .long, help: "SQLite database path (default ./causeway.db), or a PostgreSQL address postgres://USER@HOST:PORT/DB.")
     var db: String?
 
     @Option(name: .customLong("otlp-grpc"), help: "OTLP/gRPC listen address HOST:PORT (default 127.0.0.1:4317; port 0 = ephemeral).")
@@ -64,7 +64,14 @@ struct Serve: AsyncParsableCommand {
                 throw ValidationError("\(config): \(error.message)")
             }
         }
-        if let db { configuration.databasePath = db }
+        if let db {
+            if CausewayConfiguration.isPostgresURL(db) {
+                configuration.postgresURL = db
+            } else {
+                configuration.databasePath = db
+                configuration.postgresURL = nil   // --db overrides storage.postgres
+            }
+        }
         if let otlpGRPC { configuration.otlpGRPC = try Self.address(otlpGRPC, flag: "--otlp-grpc") }
         if let otlpHTTP { configuration.otlpHTTP = try Self.address(otlpHTTP, flag: "--otlp-http") }
         if let api { configuration.api = try Self.address(api, flag: "--api") }

@@ -38,7 +38,7 @@ struct ConfigurationTests {
         ("colour: blue\n", "unknown key colour at line 1"),
         ("listen: [1, 2]\n", "listen (line 1) must be a mapping"),
         ("listen: {api: [\n", "not valid YAML"),
-        ("storage:\n  postgres: postgres://causeway@db:5432/causeway\n", "storage.postgres at line 2: serving from PostgreSQL is not available yet"),
+        ("storage:\n  postgres: mysql://causeway@db/causeway\n", "storage.postgres at line 2 must be a postgres:// or postgresql:// address"),
     ])
     func errors(yaml: String, message: String) {
         let error = #expect(throws: ConfigurationError.self) { try CausewayConfiguration.load(yaml: yaml) }

@@ -56,6 +56,26 @@ final class ServerProcess {
         }
     }
 
+    /// Two servers on one database, started at the same moment (each on a thread of its own).
+    static func startTogether(databasePath: String) throws -> (ServerProcess, ServerProcess) {
+        let results = Results()
+        let group = DispatchGroup()
+        for index in 0..<2 {
+            DispatchQueue.global().async(group: group) {
+                let started = Result { try ServerProcess(databasePath: databasePath) }
+                results.lock.withLock { results.started[index] = started }
+            }
+        }
+        group.wait()
+        return try results.lock.withLock { (try results.started[0]!.get(), try results.started[1]!.get()) }
+    }
+
+    /// What `startTogether`'s threads started.
+    private final class Results: @unchecked Sendable {
+        let lock = NSLock()
+        var started: [Int: Result<ServerProcess, any Error>] = [:]
+    }
+
     /// Sends SIGTERM and waits; returns the exit status.
     func terminate() -> Int32 {
         kill(process.processIdentifier, SIGTERM)

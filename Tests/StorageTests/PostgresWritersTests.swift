@@ -1,4 +1,5 @@
 import Correlation
+import Detection
 import Foundation
 import Logging
 import Storage
@@ -12,43 +13,35 @@ import TraceModel
 /// the first delivery is still in flight, stores nothing twice.
 @Suite("Several writers on one PostgreSQL", .enabled(if: PostgresTestDatabase.serverURL != nil, "needs Tests/Postgres/run.sh"))
 struct PostgresWritersTests {
-    static let t0: UInt64 = 1_700_000_000_000_000_000
-
-    /// `traces` traces of 4 spans; trace k's root links to a span of trace (k-1)/3, every 5th
-    /// root also to the trace before it (fan-out and fan-in, as retries and batches make).
-    static func workflow(traces: Int) -> [Span] {
-        var spans: [Span] = []
-        for trace in 0..<traces {
-            let id = TraceID.stub(0x7000 + UInt64(trace))
-            for position in 0..<4 {
-                var links: [SpanLink] = []
-                if position == 0, trace > 0 {
-                    links.append(SpanLink(traceID: .stub(0x7000 + UInt64((trace - 1) / 3)), spanID: .stub(UInt64(1 + trace % 4))))
-                    if trace % 5 == 0 { links.append(SpanLink(traceID: .stub(0x7000 + UInt64(trace - 1)), spanID: .stub(2))) }
-                }
-                spans.append(Span.stub(trace: id, span: .stub(UInt64(position + 1)), parent: position == 0 ? nil : .stub(UInt64(position)),
-                                       name: position == 0 ? "process job" : "step \(position)", start: t0 + UInt64(trace * 10 + position),
-                                       links: links))
+    /// The exceptions a store filed, as comparable text: id, class, status, occurrences, trigger,
+    /// call id and the history's actions, sorted by id.
+    static func exceptions(_ store: some ExceptionQueue) async throws -> [String] {
+        var filed: [String] = []
+        var cursor: ExceptionCursor?
+        repeat {
+            var filter = ExceptionFilter()
+            filter.statuses = [.open, .acknowledged, .resolved, .dismissed, .merged]
+            let page = try await store.exceptions(filter, order: .newest, limit: 50, after: cursor, now: 0)
+            for item in page.items {
+                let history = try #require(try await store.exception(id: item.id)).history.map(\.action)
+                filed.append([item.id, item.exceptionClass, item.status.rawValue, String(item.occurrences), item.trigger.traceID.hex,
+                              item.trigger.spanID.hex, item.callID ?? "-", item.mergedInto ?? "-", history.joined(separator: ",")].joined(separator: " "))
             }
-        }
-        return spans
+            cursor = page.next
+        } while cursor != nil
+        return filed.sorted()
     }
 
-    /// Requests of 3 spans in a shuffled (seeded) order.
-    static func requests(_ spans: [Span], seed: UInt64) -> [TraceBatch] {
-        var random = SeededRandom(seed: seed)
-        let shuffled = spans.shuffled(using: &random)
-        return stride(from: 0, to: shuffled.count, by: 3).map { start in
-            TraceBatch.stub(service: "jobs", spans: Array(shuffled[start..<min(start + 3, shuffled.count)]))
-        }
-    }
-
-    /// Writes the requests through a running writer, `concurrency` at a time.
-    static func write(_ requests: [TraceBatch], with writer: SpanWriter) async throws {
+    /// Writes the requests through a running writer, all at once or one after another.
+    static func write(_ requests: [TraceBatch], with writer: SpanWriter, concurrently: Bool = true) async throws {
         let running = Task { try await writer.run() }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for request in requests { group.addTask { try await writer.write(request) } }
-            try await group.waitForAll()
+        if concurrently {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for request in requests { group.addTask { try await writer.write(request) } }
+                try await group.waitForAll()
+            }
+        } else {
+            for request in requests { try await writer.write(request) }
         }
         writer.finish()
         try await running.value
@@ -65,37 +58,54 @@ struct PostgresWritersTests {
 
     @Test("a workflow's traces sent half to each of two instances, concurrently, make the one workflow SQLite makes")
     func twoInstances() async throws {
-        let spans = Self.workflow(traces: 40)
+        let spans = LinkedWorkflowFixture.spans(traces: 40)
         let reference = try TraceStore(path: temporaryDatabasePath())
-        try await Self.write(Self.requests(spans, seed: 1), with: SpanWriter(store: reference, logger: Logger(label: "sqlite")))
+        let ordered = LinkedWorkflowFixture.phases(spans, seed: 1)
+        try await Self.write(ordered.structure, with: SpanWriter(store: reference, logger: Logger(label: "sqlite")))
+        try await Self.write(ordered.facts, with: SpanWriter(store: reference, logger: Logger(label: "sqlite")), concurrently: false)
 
         for seed: UInt64 in [2, 3, 4] {
             let database = try await PostgresTestDatabase.create()
             let (first, runningFirst) = try await database.open()
             let (second, runningSecond) = try await database.open()
             defer { runningFirst.cancel(); runningSecond.cancel() }
-            let requests = Self.requests(spans, seed: seed)
-            let half = requests.count / 2
+            let (structure, facts) = LinkedWorkflowFixture.phases(spans, seed: seed)
+            let half = structure.count / 2
             // Half to each instance, and at the same time every request again to the other one:
             // the same spans are in flight, uncommitted, on both instances at once.
-            async let one: Void = Self.write(Array(requests[..<half]) + Array(requests[half...]),
+            async let one: Void = Self.write(Array(structure[..<half]) + Array(structure[half...]),
                                              with: SpanWriter(store: first, logger: Logger(label: "first")))
-            async let two: Void = Self.write(Array(requests[half...]) + Array(requests[..<half]),
+            async let two: Void = Self.write(Array(structure[half...]) + Array(structure[..<half]),
                                              with: SpanWriter(store: second, logger: Logger(label: "second")))
             _ = try await (one, two)
+            // The counted spans in start order, alternately to each instance, each then again to the other.
+            let writers = [SpanWriter(store: first, logger: Logger(label: "first")), SpanWriter(store: second, logger: Logger(label: "second"))]
+            let running = writers.map { writer in Task { try await writer.run() } }
+            for (index, request) in facts.enumerated() {
+                try await writers[index % 2].write(request)
+                try await writers[(index + 1) % 2].write(request)
+            }
+            writers.forEach { $0.finish() }
+            for task in running { try await task.value }
 
             for reader in [first, second] {
-                let workflow = try #require(try await reader.workflow(containing: .stub(0x7000 + 39)))
+                let workflow = try #require(try await reader.workflow(containing: LinkedWorkflowFixture.trace(39)))
                 #expect(workflow.traceIDs.count == 40, "seed \(seed)")
                 #expect(workflow.record.traceCount == 40, "seed \(seed): the merged trace counts add up")
                 #expect(workflow.spans.count == spans.count, "seed \(seed)")
                 #expect(Set(workflow.spans.map { SpanReference($0.span) }).count == spans.count, "seed \(seed): nothing stored twice")
-                #expect(workflow.record.key == .stub(0x7000))
+                #expect(workflow.record.key == LinkedWorkflowFixture.trace(0))
                 for trace in 0..<40 {   // every trace in that one workflow, none left in another
-                    #expect(try await reader.workflow(containing: .stub(0x7000 + UInt64(trace)))?.record.id == workflow.record.id)
+                    #expect(try await reader.workflow(containing: LinkedWorkflowFixture.trace(trace))?.record.id == workflow.record.id)
                 }
             }
             #expect(try await Self.paths(second, spans) == (try await Self.paths(reference, spans)), "seed \(seed)")
+            // The same exceptions, ids included, on both instances as on SQLite.
+            let expected = try await Self.exceptions(reference).filter { !$0.contains(" merged ") }
+            #expect(expected.contains { $0.contains(" repeat_failure open ") } && expected.contains { $0.contains(" stale_connector_data open ") })
+            for reader in [first, second] {
+                #expect(try await Self.exceptions(reader).filter { !$0.contains(" merged ") } == expected, "seed \(seed)")
+            }
         }
     }
 }

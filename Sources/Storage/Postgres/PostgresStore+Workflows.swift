@@ -40,6 +40,13 @@ extension PostgresStore: WorkflowReader {
         }
     }
 
+    public func spanCount() async throws -> Int {
+        try await reading { connection in
+            for try await count in try await connection.query("SELECT count(*) FROM span", logger: self.logger).decode(Int64.self) { return Int(count) }
+            return 0
+        }
+    }
+
     /// The causal path of a span, walked over its workflow's spans read whole.
     public func causalPath(to reference: SpanReference) async throws -> (path: CausalPath, workflow: WorkflowRecord, linkedBy: [SpanReference])? {
         try await reading { connection in

@@ -110,7 +110,8 @@ public final class PostgresStore: Sendable {
                     }
                 }
             } catch {
-                if Task.isCancelled { return }
+                // Cancelled, or the pool is closing (it closes its connections as its run ends).
+                if Task.isCancelled || (error as? PSQLError)?.code == .clientClosedConnection { return }
                 logger.warning("not listening for other instances' queue changes; trying again", metadata: ["error": "\(PostgresFailure.mapped(error))"])
                 try? await Task.sleep(for: .seconds(1))
             }
@@ -127,6 +128,21 @@ public final class PostgresStore: Sendable {
             return false
         } catch {
             throw PostgresFailure.mapped(error)
+        }
+    }
+
+    /// Creates or brings up to date the schema of the database `url` names, on a connection pool
+    /// of its own (for `serve`, before its store's pool runs).
+    public static func migrate(url: String, logger: Logger) async throws {
+        let client = PostgresClient(configuration: try configuration(url: url), backgroundLogger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            do {
+                try await PostgresSchema.migrate(client, logger: logger)
+            } catch {
+                throw PostgresFailure.mapped(error)
+            }
         }
     }
 
