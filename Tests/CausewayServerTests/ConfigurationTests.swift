@@ -31,6 +31,13 @@ struct ConfigurationTests {
         #expect(configuration.maxQueuedSpans == 100)
     }
 
+    @Test("storage.postgres names the PostgreSQL database to serve from")
+    func postgres() throws {
+        let configuration = try CausewayConfiguration.load(yaml: "storage:\n  postgres: postgresql://causeway@db:5432/causeway?sslmode=require\n")
+        #expect(configuration.postgresURL == "postgresql://causeway@db:5432/causeway?sslmode=require")
+        #expect(CausewayConfiguration.default.postgresURL == nil)
+    }
+
     @Test("a bad key or value names the key and its line", arguments: [
         ("storage:\n  path: x\nlisten:\n  otlp_grcp: 127.0.0.1:1\n", "unknown key listen.otlp_grcp at line 4"),
         ("listen:\n  api: nowhere\n", "listen.api at line 2 must be HOST:PORT"),

@@ -9,8 +9,7 @@ import TraceModel
 
 /// What every store must do, asked only through the seams the writer, the timers, the API and the
 /// notifier use (`ExceptionQueue`, `WorkflowReader`, `QueueMaintenance`, `NotificationOutbox`).
-/// Each test runs once per store kind that has its seams: spans and workflows on SQLite and on
-/// PostgreSQL (when `Tests/Postgres/run.sh` gives a server), the queue on SQLite so far.
+/// Each test runs once per store: SQLite, and PostgreSQL when `Tests/Postgres/run.sh` gives a server.
 @Suite("The store contract")
 struct StoreContractTests {
     typealias Store = ExceptionQueue & WorkflowReader & QueueMaintenance & NotificationOutbox
