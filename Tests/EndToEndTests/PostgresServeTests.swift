@@ -42,8 +42,8 @@ struct PostgresServeTests {
         }.sorted()
     }
 
-    /// Waits until the instance's writer has committed `spans` spans (both instances write
-    /// concurrently; each acknowledges only after its own commit, and re-deliveries add nothing).
+    /// The workflow holding `trace`, as the instance's API shows it (every request was
+    /// acknowledged, and an instance acknowledges only after its commit).
     static func workflow(_ server: ServerProcess, trace: TraceID) async throws -> [String: Any] {
         let reply = try await HTTP.send(server.api + "/api/v1/traces/\(trace.hex)?limit=1000", method: .GET)
         #expect(reply.status == 200, "\(reply.text)")

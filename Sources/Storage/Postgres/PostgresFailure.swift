@@ -25,6 +25,9 @@ enum PostgresFailure {
            let inner = transaction.closureError ?? transaction.commitError ?? transaction.beginError {
             return mapped(inner)
         }
+        if error is PostgresDecodingError {
+            return StorageError("PostgreSQL returned a row this version of Causeway cannot read (\(error))")
+        }
         if let psql = error as? PSQLError {
             if let message = psql.serverInfo?[.message] {
                 return StorageError("PostgreSQL refused: \(message) (SQLSTATE \(psql.serverInfo?[.sqlState] ?? "?"))")

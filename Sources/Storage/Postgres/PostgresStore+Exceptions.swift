@@ -30,8 +30,10 @@ extension PostgresStore: ExceptionQueue {
         let query = PostgresQuery(unsafeSQL: """
             \(ExceptionRecord.postgresSelection) \(clause) ORDER BY \(column) \(direction), exception.id \(direction) LIMIT $\(binds.count)
             """, binds: binds)
-        let rows = try await reading { connection in try await connection.query(query, logger: self.logger).collect() }
-        let items = try rows.prefix(limit).map(ExceptionRecord.init(postgres:))
+        let rows = try await reading { connection in
+            try await connection.query(query, logger: self.logger).collect().map(ExceptionRecord.init(postgres:))
+        }
+        let items = Array(rows.prefix(limit))
         let next = rows.count > limit ? items.last.map { ExceptionCursor(sortKey: order.sortKey(of: $0), id: $0.id) } : nil
         return (items, next)
     }
@@ -41,12 +43,13 @@ extension PostgresStore: ExceptionQueue {
         let conditions = filter.postgres(now: now, byStatus: false, &binds)
         let clause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let query = PostgresQuery(unsafeSQL: "SELECT status, count(*) FROM exception \(clause) GROUP BY status", binds: binds)
-        var counts: [ExceptionStatus: Int] = [:]
-        for row in try await reading({ connection in try await connection.query(query, logger: self.logger).collect() }) {
-            let (status, n) = try row.decode((String, Int64).self)
-            if let status = ExceptionStatus(rawValue: status), status != .merged { counts[status] = Int(n) }
+        return try await reading { connection in
+            var counts: [ExceptionStatus: Int] = [:]
+            for try await (status, n) in try await connection.query(query, logger: self.logger).decode((String, Int64).self) {
+                if let status = ExceptionStatus(rawValue: status), status != .merged { counts[status] = Int(n) }
+            }
+            return counts
         }
-        return counts
     }
 
     public func exceptions(inWorkflowOf trace: TraceID) async throws -> [ExceptionRecord] {
@@ -178,8 +181,13 @@ extension PostgresStore: ExceptionQueue {
         var groups: [QueueGroupKey: QueueGroupTally] = [:]
         var activeMinutes: [Int64] = []
         for row in rows {
-            let (exceptionClass, owner, status, marked, opened, due, firstAction, resolved) =
-                try row.decode((String, ByteBuffer, String, Bool, Int64, Int64, Int64?, Int64?).self)
+            let (exceptionClass, owner, status, marked, opened, due, firstAction, resolved): (String, ByteBuffer, String, Bool, Int64, Int64, Int64?, Int64?)
+            do {
+                (exceptionClass, owner, status, marked, opened, due, firstAction, resolved) =
+                    try row.decode((String, ByteBuffer, String, Bool, Int64, Int64, Int64?, Int64?).self)
+            } catch {
+                throw PostgresFailure.mapped(error)
+            }
             let item = QueueGroupTally.Item(status: ExceptionStatus(rawValue: status) ?? .open, markedBreached: marked,
                                             opened: UInt64(bitPattern: opened), due: UInt64(bitPattern: due),
                                             firstAction: firstAction.map { UInt64(bitPattern: $0) }, resolved: resolved.map { UInt64(bitPattern: $0) })

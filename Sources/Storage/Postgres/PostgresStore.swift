@@ -91,9 +91,8 @@ public final class PostgresStore: Sendable {
     /// until the calling task is cancelled.
     public func run() async {
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.client.run() }
             group.addTask { await self.listenForQueueChanges() }
-            await group.next()
+            await client.run()   // the pool ends the run; the listener never does
             group.cancelAll()
         }
     }
@@ -110,9 +109,11 @@ public final class PostgresStore: Sendable {
                     }
                 }
             } catch {
-                // Cancelled, or the pool is closing (it closes its connections as its run ends).
-                if Task.isCancelled || (error as? PSQLError)?.code == .clientClosedConnection { return }
-                logger.warning("not listening for other instances' queue changes; trying again", metadata: ["error": "\(PostgresFailure.mapped(error))"])
+                if Task.isCancelled { return }
+                // The pool closes its connections as its run ends: no warning for that.
+                if (error as? PSQLError)?.code != .clientClosedConnection {
+                    logger.warning("not listening for other instances' queue changes; trying again", metadata: ["error": "\(PostgresFailure.mapped(error))"])
+                }
                 try? await Task.sleep(for: .seconds(1))
             }
         }
