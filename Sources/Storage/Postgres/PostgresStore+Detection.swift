@@ -9,16 +9,25 @@ import TraceModel
 struct PostgresFacts: Sendable {
     var stored: [(trace: TraceID, detector: String, key: String, count: Int)] = []
     var dropped: [(trace: TraceID, detector: String, key: String)] = []
+
+    /// The new spans of one trace that count towards one key of a counting pattern, placed in
+    /// the workflow the stitcher put their trace in.
+    struct Group {
+        var workflow: Int64
+        var trace: TraceID
+        var detector: String
+        var key: String
+        var spans: [SpanRows.SpanRow]
+    }
 }
 
 extension PostgresStore: QueueMaintenance {
     /// Stores the facts of the round's new spans in a few statements (the caller holds the
     /// stitching lock, so no other instance marks or stores facts of the same spans meanwhile):
     /// failed children first mark their parents, whose failure facts already stored are taken
-    /// back; then every fact but a wrapper's failure facts is stored. `counted`: the facts of
-    /// counting patterns (every one stored here).
-    func storeFacts(of spans: [SpanRows.SpanRow], counted: [(span: SpanRows.SpanRow, detector: String, key: String)],
-                    _ connection: PostgresConnection, _ logger: Logger) async throws -> PostgresFacts {
+    /// back; then every fact but a wrapper's failure facts is stored (counting patterns' facts:
+    /// `storeCountedFacts`).
+    func storeFacts(of spans: [SpanRows.SpanRow], _ connection: PostgresConnection, _ logger: Logger) async throws -> PostgresFacts {
         var found = PostgresFacts()
         let failures = detection.plan.failureDetectors
         var wrappers: Set<SpanReference> = []
@@ -53,12 +62,48 @@ extension PostgresStore: QueueMaintenance {
                 }
             }
         }
-        var facts = counted
+        var facts: [(span: SpanRows.SpanRow, detector: String, key: String)] = []
         for span in spans {
             let wrapper = wrappers.contains(span.reference)
             for fact in span.facts where !(wrapper && failures.contains(fact.detector)) { facts.append((span, fact.detector, fact.key)) }
         }
-        guard !facts.isEmpty else { return found }
+        found.stored = try await insertFacts(facts, connection, logger)
+        return found
+    }
+
+    /// The facts of counting patterns (`FactPlan.countedOnceFiled`), once their traces are
+    /// stitched: stored until the pattern is filed in the workflow, then only counted (as on SQLite).
+    func storeCountedFacts(_ groups: [PostgresFacts.Group], into found: inout PostgresFacts,
+                           _ connection: PostgresConnection, _ logger: Logger) async throws {
+        guard !groups.isEmpty else { return }
+        var filed: Set<WorkflowKey> = []
+        let rows = try await connection.query("""
+            SELECT DISTINCT exception.workflow_id, exception.dedupe_key FROM exception
+            JOIN unnest(\(groups.map(\.workflow))::int8[], \(groups.map { ByteBuffer(string: DedupeKey(detector: $0.detector, key: $0.key).text) })::bytea[])
+                AS g(workflow_id, dedupe_key) ON exception.workflow_id = g.workflow_id AND exception.dedupe_key = g.dedupe_key
+            WHERE exception.status <> 'merged'
+            """, logger: logger)
+        for try await (workflow, key) in rows.decode((Int64, ByteBuffer).self) {
+            guard let dedupeKey = DedupeKey(text: String(buffer: key)) else { continue }
+            filed.insert(WorkflowKey(workflow: workflow, detector: dedupeKey.detector, key: dedupeKey.key))
+        }
+        var facts: [(span: SpanRows.SpanRow, detector: String, key: String)] = []
+        for group in groups {
+            if filed.contains(WorkflowKey(workflow: group.workflow, detector: group.detector, key: group.key)) {
+                found.stored.append((group.trace, group.detector, group.key, Set(group.spans.map(\.reference)).count))
+            } else {
+                facts += group.spans.map { ($0, group.detector, group.key) }
+            }
+        }
+        found.stored += try await insertFacts(facts, connection, logger)
+    }
+
+    /// Stores `facts` in one statement, locking rows in data order; returns how many of each
+    /// (trace, detector, key) were new.
+    func insertFacts(_ facts: [(span: SpanRows.SpanRow, detector: String, key: String)], _ connection: PostgresConnection,
+                     _ logger: Logger) async throws -> [(trace: TraceID, detector: String, key: String, count: Int)] {
+        guard !facts.isEmpty else { return [] }
+        var facts = facts
         facts.sort { first, second in   // the order rows are locked in: the same on every instance
             if first.span.traceID != second.span.traceID { return first.span.traceID.lexicographicallyPrecedes(second.span.traceID) }
             if first.detector != second.detector { return first.detector.utf8.lexicographicallyPrecedes(second.detector.utf8) }
@@ -81,8 +126,7 @@ extension PostgresStore: QueueMaintenance {
             if counts[item] == nil { order.append(item) }
             counts[item, default: 0] += 1
         }
-        found.stored = order.map { ($0.trace, $0.detector, $0.key, counts[$0] ?? 0) }
-        return found
+        return order.map { ($0.trace, $0.detector, $0.key, counts[$0] ?? 0) }
     }
 
     /// A fact's trace, detector and key.

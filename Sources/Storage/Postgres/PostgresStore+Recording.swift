@@ -91,15 +91,18 @@ extension PostgresStore: SpanRecorder {
         // From here to the commit the round holds the stitching lock: facts, membership and the
         // queue are read and written by one round of one instance at a time.
         try await Self.lockStitching(connection, logger)
-        let counted = batches.flatMap { batch in
-            batch.factGroups.flatMap { group in
-                group.spans.map { batch.spans[$0] }.filter { stored.contains($0.reference) }.map { (span: $0, detector: group.detector, key: group.key) }
-            }
-        }
-        let found = try await storeFacts(of: freshRows, counted: counted, connection, logger)
+        var found = try await storeFacts(of: freshRows, connection, logger)
         let started = ContinuousClock.now
         let stitched = try await Self.stitch(newSpansByTrace, links: links, receivedAt: receivedAt, connection, logger)
         let stitching = ContinuousClock.now - started
+        let counted = batches.flatMap { batch in
+            batch.factGroups.compactMap { group -> PostgresFacts.Group? in
+                let members = group.spans.map { batch.spans[$0] }.filter { stored.contains($0.reference) }
+                guard !members.isEmpty, let workflow = stitched.stitcher.workflow(of: group.trace) else { return nil }
+                return PostgresFacts.Group(workflow: workflow.id, trace: group.trace, detector: group.detector, key: group.key, spans: members)
+            }
+        }
+        try await storeCountedFacts(counted, into: &found, connection, logger)
         let opened = try await detect(found, stitched: stitched, now: receivedAt, connection)
         return Recorded(inserted: inserted, stitching: stitching, detection: ContinuousClock.now - started - stitching, opened: opened)
     }
