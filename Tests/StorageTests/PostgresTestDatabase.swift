@@ -19,10 +19,11 @@ struct PostgresTestDatabase {
     }
 
     /// A migrated store on this database, its pool running until `running` is cancelled.
-    func open(correlationAttributes: [String] = [], detection: DetectionConfiguration = .default)
+    func open(correlationAttributes: [String] = [], detection: DetectionConfiguration = .default, notifications: NotificationPlan = .none)
         async throws -> (store: PostgresStore, running: Task<Void, Never>) {
         let store = try PostgresStore(url: url, logger: Logger(label: "postgres-store"),
-                                      detection: DetectionSetup(detection: detection, correlationAttributes: correlationAttributes))
+                                      detection: DetectionSetup(detection: detection, correlationAttributes: correlationAttributes,
+                                                                notifications: notifications))
         let running = Task { await store.run() }
         try await store.migrate()
         return (store, running)

@@ -108,4 +108,27 @@ struct PostgresWritersTests {
             }
         }
     }
+
+    @Test("a due notification is taken by one instance at a time, and by another once the first has let its lease pass")
+    func outboxLease() async throws {
+        let plan = NotificationPlan(routes: [.init(name: "hook", events: ["opened"])]) { _, event, record, _, _ in Array("\(event) \(record.id)".utf8) }
+        let database = try await PostgresTestDatabase.create()
+        let (first, runningFirst) = try await database.open(notifications: plan)
+        let (second, runningSecond) = try await database.open(notifications: plan)
+        defer { runningFirst.cancel(); runningSecond.cancel() }
+        let stale = { (span: UInt64) in
+            Span.stub(trace: .stub(0x57), span: .stub(span), parent: span == 1 ? nil : .stub(1), start: LinkedWorkflowFixture.t0 + span,
+                      attributes: [Attribute("connector.name", .string("vendor-master")), Attribute("connector.data.age_ms", .int(7_200_000))])
+        }
+        try await Self.write([.stub(service: "vendor-sync", spans: [stale(1), stale(2)])], with: SpanWriter(store: first, logger: Logger(label: "first")))
+        let now = UInt64(Date().timeIntervalSince1970 * 1e9) + 60_000_000_000
+        async let one = first.dueDeliveries(now: now, limit: 10)
+        async let two = second.dueDeliveries(now: now, limit: 10)
+        let (taken, other) = try await (one, two)
+        #expect(taken.count + other.count == 1, "one instance takes it")
+        #expect(try await second.dueDeliveries(now: now + 1_000, limit: 10).isEmpty)
+        // The instance that took it died without a word: once the lease has passed, another takes it.
+        let retaken = try await second.dueDeliveries(now: now + 61_000_000_000, limit: 10)
+        #expect(retaken.map(\.deliveryID) == (taken + other).map(\.deliveryID))
+    }
 }

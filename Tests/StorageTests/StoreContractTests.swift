@@ -35,22 +35,22 @@ struct StoreContractTests {
 
         /// A fresh, empty store and its writer, a way to open the same data again (a restart),
         /// and what to call when done.
-        func make(correlationAttributes: [String] = []) async throws
+        func make(correlationAttributes: [String] = [], notifications: NotificationPlan = .none) async throws
             -> (store: any Store, writer: SpanWriter, reopen: () async throws -> (store: any Store, writer: SpanWriter), close: () -> Void) {
             switch self {
             case .sqlite:
-                let store = try TraceStore(path: temporaryDatabasePath(), correlationAttributes: correlationAttributes)
+                let store = try TraceStore(path: temporaryDatabasePath(), correlationAttributes: correlationAttributes, notifications: notifications)
                 let reopen = { () throws -> (store: any Store, writer: SpanWriter) in
-                    let again = try TraceStore(path: store.path, correlationAttributes: correlationAttributes)
+                    let again = try TraceStore(path: store.path, correlationAttributes: correlationAttributes, notifications: notifications)
                     return (again, SpanWriter(store: again, logger: Logger(label: "contract")))
                 }
                 return (store, SpanWriter(store: store, logger: Logger(label: "contract")), reopen, {})
             case .postgres:
                 let database = try await PostgresTestDatabase.create()
-                let (store, running) = try await database.open(correlationAttributes: correlationAttributes)
+                let (store, running) = try await database.open(correlationAttributes: correlationAttributes, notifications: notifications)
                 let opened = OpenedStores(running)
                 let reopen = { () async throws -> (store: any Store, writer: SpanWriter) in
-                    let (again, running) = try await database.open(correlationAttributes: correlationAttributes)
+                    let (again, running) = try await database.open(correlationAttributes: correlationAttributes, notifications: notifications)
                     opened.add(running)
                     return (again, SpanWriter(store: again, logger: Logger(label: "contract")))
                 }
@@ -200,5 +200,36 @@ struct StoreContractTests {
         #expect(try await store.exception(id: unresolved)?.record.exceptionClass == "unresolved_failure")
         #expect(try await store.settle(now: later + 1).opened.isEmpty, "settled once")
         #expect(try await store.breachOverdue(now: later + 30 * 86_400_000_000_000).breached == [unresolved])
+    }
+
+    @Test("a change's notification waits in the outbox, is retried after a failure, and leaves it once delivered", arguments: StoreKind.queueing)
+    func outbox(kind: StoreKind) async throws {
+        let plan = NotificationPlan(routes: [.init(name: "hook", events: ["opened", "resolved"])]) { route, event, record, deliveryID, _ in
+            Array("\(route) \(event) \(record.id) \(deliveryID)".utf8)
+        }
+        let (store, writer, reopen, close) = try await kind.make(notifications: plan)
+        defer { close() }
+        try await Self.write([.stub(service: "vendor-sync", spans: [Self.staleRead(0x56, 1), Self.staleRead(0x56, 2)])], with: writer)
+        let filed = try #require(try await store.exceptions(ExceptionFilter(), limit: 10, after: nil).items.first)
+        let later = UInt64(Date().timeIntervalSince1970 * 1e9) + 60_000_000_000
+        let first = try #require(try await store.dueDeliveries(now: later, limit: 10).first)
+        #expect(first.event == "opened" && first.exceptionID == filed.id && first.target == "hook" && first.attempts == 0)
+        #expect(String(decoding: first.body, as: UTF8.self) == "hook opened \(filed.id) \(first.deliveryID)")
+        try await store.markFailed(first, error: "502 from the receiver", retryAt: later + 5_000)
+        #expect(try await store.nextDeliveryDue() == later + 5_000)
+        let again = try #require(try await reopen().store.dueDeliveries(now: later + 5_000, limit: 10).first)
+        #expect(again.deliveryID == first.deliveryID && again.attempts == 1)
+        try await store.markDelivered(again)
+        try await store.markDelivered(again)   // twice (another instance, a retry): counted once
+        #expect(try await store.dueDeliveries(now: later + 10_000, limit: 10).isEmpty)
+        let figures = try #require(try await store.notificationFigures()["hook"])
+        #expect(figures.delivered == 1 && figures.failedAttempts == 1 && figures.pending == 0 && figures.abandoned == 0)
+
+        try await store.apply(.resolve, to: filed.id, actor: "sam", owner: nil, note: "feed fixed", at: later + 20_000)
+        let resolved = try await store.dueDeliveries(now: later + 30_000, limit: 10)
+        #expect(resolved.map(\.event) == ["resolved"])
+        try await store.markFailed(try #require(resolved.first), error: "gone", retryAt: nil)
+        #expect(try await store.notificationFigures()["hook"]?.abandoned == 1)
+        #expect(try await store.nextDeliveryDue() == nil)
     }
 }

@@ -2,17 +2,36 @@ import NIOCore
 import PostgresNIO
 
 extension PostgresStore: NotificationOutbox {
+    /// How long a delivery taken by one instance is left to it before another may take it (an
+    /// attempt times out within seconds; an instance that died mid-attempt leaves it to the others).
+    static let deliveryLeaseNanos: UInt64 = 60_000_000_000
+
+    /// Deliveries due by `now`, oldest due first, each taken for this instance (`deliveryLeaseNanos`):
+    /// several instances working one outbox each send a delivery once.
     public func dueDeliveries(now: UInt64, limit: Int) async throws -> [OutboxDelivery] {
-        try await readingInSession { session in
-            try session.rows("""
-                SELECT delivery_id, target, event, exception_id, body, created_at_unix_nano, attempts FROM notification_outbox
-                WHERE next_attempt_at_unix_nano <= \(Int64(bitPattern: now))
-                ORDER BY next_attempt_at_unix_nano, created_at_unix_nano, delivery_id LIMIT \(Int64(limit))
-                """).map { row in
-                let (id, target, event, exception, body, created, attempts) = try row.decode((String, String, String, String, ByteBuffer, Int64, Int32).self)
-                return OutboxDelivery(deliveryID: id, target: target, event: event, exceptionID: exception, body: Array(buffer: body),
-                                      createdAtUnixNano: UInt64(bitPattern: created), attempts: Int(attempts))
+        let lease = Int64(bitPattern: now &+ Self.deliveryLeaseNanos)
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                var taken: [(due: Int64, delivery: OutboxDelivery)] = []
+                for try await row in try await connection.query("""
+                    WITH due AS (
+                        SELECT delivery_id, next_attempt_at_unix_nano AS due FROM notification_outbox
+                        WHERE next_attempt_at_unix_nano <= \(Int64(bitPattern: now))
+                        ORDER BY next_attempt_at_unix_nano, created_at_unix_nano, delivery_id LIMIT \(Int64(limit))
+                        FOR UPDATE SKIP LOCKED)
+                    UPDATE notification_outbox SET next_attempt_at_unix_nano = \(lease) FROM due WHERE notification_outbox.delivery_id = due.delivery_id
+                    RETURNING due.due, notification_outbox.delivery_id, target, event, exception_id, body, created_at_unix_nano, attempts
+                    """, logger: self.logger) {
+                    let (due, id, target, event, exception, body, created, attempts) =
+                        try row.decode((Int64, String, String, String, String, ByteBuffer, Int64, Int32).self)
+                    taken.append((due, OutboxDelivery(deliveryID: id, target: target, event: event, exceptionID: exception, body: Array(buffer: body),
+                                                      createdAtUnixNano: UInt64(bitPattern: created), attempts: Int(attempts))))
+                }
+                return taken.sorted { ($0.due, $0.delivery.createdAtUnixNano, $0.delivery.deliveryID) < ($1.due, $1.delivery.createdAtUnixNano, $1.delivery.deliveryID) }
+                    .map(\.delivery)
             }
+        } catch {
+            throw PostgresFailure.mapped(error)
         }
     }
 
@@ -38,7 +57,8 @@ extension PostgresStore: NotificationOutbox {
         try await outboxWrite(delivery, counting: ["failed_attempts"]) { delivery in
             """
             UPDATE notification_outbox SET attempts = attempts + 1, next_attempt_at_unix_nano = \(Int64(bitPattern: retryAt)),
-                last_error = \(ByteBuffer(string: error)) WHERE delivery_id = \(delivery.deliveryID) RETURNING 1
+                last_error = \(ByteBuffer(string: error)) WHERE delivery_id = \(delivery.deliveryID) AND attempts = \(Int32(delivery.attempts))
+            RETURNING 1
             """
         }
     }
