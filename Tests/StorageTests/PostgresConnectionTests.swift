@@ -3,6 +3,8 @@ import Logging
 import PostgresNIO
 @testable import Storage
 import Testing
+import TestSupport
+import TraceModel
 
 /// The PostgreSQL address as libpq reads it (DESIGN.md §11), against the throwaway server of
 /// `Tests/Postgres/run.sh`, which offers TLS with a certificate it made.
@@ -64,5 +66,41 @@ struct PostgresConnectionTests {
             }
         }
         #expect(after == 0)
+    }
+
+    @Test("a round that waits too long for the stitching lock fails (its requests are refused), and the next round goes through")
+    func stallTimeout() async throws {
+        let database = try await PostgresTestDatabase.create()
+        let (migrated, runningMigrated) = try await database.open()
+        runningMigrated.cancel()
+        _ = migrated
+        let store = try PostgresStore(url: database.url, logger: Logger(label: "postgres-test"), stallTimeout: .milliseconds(500))
+        let running = Task { await store.run() }
+        defer { running.cancel() }
+        // Another instance holds the stitching lock: it never lets go until its transaction ends.
+        let holder = PostgresClient(configuration: try PostgresStore.configuration(url: database.url), backgroundLogger: Logger(label: "holder"))
+        let holding = Task { await holder.run() }
+        defer { holding.cancel() }
+        let writer = SpanWriter(store: store, logger: Logger(label: "writer"))
+        let writing = Task { try await writer.run() }
+        let span = Span.stub(trace: .stub(0x58), span: .stub(1), start: 1_700_000_000_000_000_000)
+        let (locked, release) = AsyncStream.makeStream(of: Void.self)
+        let (released, letGo) = AsyncStream.makeStream(of: Void.self)
+        let holderDone = Task {
+            try await holder.withTransaction(logger: Logger(label: "holder")) { connection in
+                try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresStore.stitchLock))", logger: Logger(label: "holder"))
+                release.yield()
+                for await _ in released { break }
+            }
+        }
+        for await _ in locked { break }
+        let error = await #expect(throws: (any Error).self) { try await writer.write(.stub(service: "jobs", spans: [span])) }
+        #expect("\(error.map { "\($0)" } ?? "")".contains("timeout"), "\(String(describing: error))")
+        letGo.yield()
+        try await holderDone.value
+        try await writer.write(.stub(service: "jobs", spans: [span]))
+        #expect(try await store.spans(inTrace: .stub(0x58)).count == 1)
+        writer.finish()
+        try await writing.value
     }
 }

@@ -190,8 +190,24 @@ extension PostgresStore: QueueMaintenance {
     /// Workflows one settle transaction judges at most (as on SQLite).
     static let settleBatch = TraceStore.settleBatch
 
+    /// The earliest due time `query` (a `min(…)`) reads, without the lock; nil when none.
+    func earliestDue(_ query: PostgresQuery) async throws -> UInt64? {
+        try await reading { connection in
+            for try await due in try await connection.query(query, logger: self.logger).decode(Int64?.self) { return due.map { UInt64(bitPattern: $0) } }
+            return nil
+        }
+    }
+
+    static let earliestSettle: PostgresQuery = "SELECT min(due_at_unix_nano) FROM workflow_settle"
+    static let earliestBreach: PostgresQuery = """
+        SELECT min(due_at_unix_nano) FROM exception WHERE status IN ('open', 'acknowledged') AND breached_at_unix_nano IS NULL
+        """
+
     public func settle(now: UInt64) async throws -> (opened: [String], nextDue: UInt64?) {
-        try await queueWrite(now: now) { ledger in
+        // Nothing due: no lock taken (every instance's timer asks every second).
+        let earliest = try await earliestDue(Self.earliestSettle)
+        guard let due = earliest, due <= now else { return ([], earliest) }
+        return try await queueWrite(now: now) { ledger in
             let due = try ledger.session.rows("""
                 SELECT workflow_id FROM workflow_settle WHERE due_at_unix_nano <= \(Int64(bitPattern: now))
                 ORDER BY due_at_unix_nano, workflow_id LIMIT \(Int64(Self.settleBatch))
@@ -199,13 +215,15 @@ extension PostgresStore: QueueMaintenance {
             let opened = try self.detection.pass(ledger).settle(due)
             try ledger.finishRound()
             if due.count == Self.settleBatch { return (opened, now) }
-            let next = try ledger.session.rows("SELECT min(due_at_unix_nano) FROM workflow_settle").first?.decode(Int64?.self)
+            let next = try ledger.session.rows(Self.earliestSettle).first?.decode(Int64?.self)
             return (opened, next.map { UInt64(bitPattern: $0) })
         }
     }
 
     public func breachOverdue(now: UInt64) async throws -> (breached: [String], nextDue: UInt64?) {
-        try await queueWrite(now: now) { ledger in
+        let earliest = try await earliestDue(Self.earliestBreach)
+        guard let due = earliest, due <= now else { return ([], earliest) }   // nothing due: no lock taken
+        return try await queueWrite(now: now) { ledger in
             let session = ledger.session
             var breached: [String] = []
             for row in try session.rows("""
@@ -226,9 +244,7 @@ extension PostgresStore: QueueMaintenance {
                 }
                 breached.append(id)
             }
-            let next = try session.rows("""
-                SELECT min(due_at_unix_nano) FROM exception WHERE status IN ('open', 'acknowledged') AND breached_at_unix_nano IS NULL
-                """).first?.decode(Int64?.self)
+            let next = try session.rows(Self.earliestBreach).first?.decode(Int64?.self)
             return (breached, next.map { UInt64(bitPattern: $0) })
         }
     }

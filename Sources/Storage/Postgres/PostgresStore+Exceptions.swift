@@ -8,7 +8,7 @@ extension PostgresStore: ExceptionQueue {
     /// Runs `body` on the session thread inside a read-only transaction that sees one snapshot.
     func readingInSession<T: Sendable>(_ body: @escaping @Sendable (PostgresSyncSession) throws -> T) async throws -> T {
         try await reading { connection in
-            try await PostgresSyncSession.run(on: connection, logger: self.logger, body)
+            try await PostgresSyncSession.run(on: connection, logger: self.logger, readOnly: true, body)
         }
     }
 

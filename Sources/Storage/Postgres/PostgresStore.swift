@@ -22,9 +22,17 @@ public final class PostgresStore: Sendable {
     let queueChanged = Atomic<Bool>(false)
 
     /// A store on the database `url` names: `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`,
-    /// detecting and filing as `detection` says. Nothing connects until `run` is running.
-    public init(url: String, logger: Logger, detection: DetectionSetup = DetectionSetup()) throws {
-        client = PostgresClient(configuration: try Self.configuration(url: url), backgroundLogger: logger)
+    /// detecting and filing as `detection` says. A statement, a wait for a lock, or a transaction
+    /// left idle that takes longer than `stallTimeout` is ended by the server (the round fails and
+    /// its requests are refused, to be retried): one stuck instance must not hold every other
+    /// instance's rounds behind the stitching lock. Nothing connects until `run` is running.
+    public init(url: String, logger: Logger, detection: DetectionSetup = DetectionSetup(), stallTimeout: Duration = .seconds(60)) throws {
+        var configuration = try Self.configuration(url: url)
+        let milliseconds = String(stallTimeout.components.seconds * 1000 + stallTimeout.components.attoseconds / 1_000_000_000_000_000)
+        configuration.options.additionalStartupParameters += [
+            ("statement_timeout", milliseconds), ("lock_timeout", milliseconds), ("idle_in_transaction_session_timeout", milliseconds),
+        ]
+        client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.logger = logger
         self.detection = detection
     }

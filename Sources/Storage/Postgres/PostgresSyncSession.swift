@@ -1,6 +1,7 @@
 import Dispatch
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// Synchronous queries on one PostgreSQL connection, for the code every store shares
 /// (`DetectionPass`, `ExceptionFiling`), which asks its ledgers synchronously inside the writer's
@@ -17,16 +18,21 @@ final class PostgresSyncSession: @unchecked Sendable {
         self.logger = logger
     }
 
-    /// The thread synchronous store code runs on (one: the writer's rounds take turns anyway).
-    private static let thread = DispatchQueue(label: "causeway.postgres.sync")
+    /// The thread of the transactions that hold the stitching lock (they take turns anyway).
+    private static let writing = DispatchQueue(label: "causeway.postgres.sync.write")
+    /// Threads of read-only transactions, so that reads never wait behind a round holding the lock.
+    private static let reading = (0..<4).map { DispatchQueue(label: "causeway.postgres.sync.read\($0)") }
+    private static let nextReader = Atomic<Int>(0)
 
-    /// Runs `body` on the session thread with synchronous access to `connection` (inside whatever
-    /// transaction the caller has open on it) and returns its result.
-    static func run<T: Sendable>(on connection: PostgresConnection, logger: Logger,
+    /// Runs `body` on a session thread with synchronous access to `connection` (inside whatever
+    /// transaction the caller has open on it) and returns its result; `readOnly` bodies run on
+    /// threads of their own, beside the writer's.
+    static func run<T: Sendable>(on connection: PostgresConnection, logger: Logger, readOnly: Bool = false,
                                  _ body: @escaping @Sendable (PostgresSyncSession) throws -> T) async throws -> T {
         let session = PostgresSyncSession(connection: connection, logger: logger)
+        let queue = readOnly ? reading[nextReader.wrappingAdd(1, ordering: .relaxed).oldValue % reading.count] : writing
         return try await withCheckedThrowingContinuation { continuation in
-            thread.async {
+            queue.async {
                 continuation.resume(with: Result { try body(session) })
             }
         }
