@@ -6,8 +6,8 @@ import TraceModel
 
 /// Durable spans/s of the stores themselves, in this process (no HTTP, no decoding): one SQLite
 /// store against one and two PostgreSQL writers on one server (DESIGN.md §11), detection off on
-/// all (the PostgreSQL store has none yet), same batches, same run. Then the linked-workflow
-/// load, shuffled, across two PostgreSQL writers against one SQLite store.
+/// all, same batches, same run. Then the linked-workflow load, shuffled, across two PostgreSQL
+/// writers against one SQLite store, detection off and then on (the default patterns).
 enum StoreBenchmark {
     static func run(postgres server: String, batches: [TraceBatch], linked: [TraceBatch], concurrency: Int, databasePath: String) async throws {
         let logger = Logger(label: "bench")
@@ -31,17 +31,28 @@ enum StoreBenchmark {
         print(String(format: "baseline  SQLite store, linked workflows, shuffled:    %9.0f spans/s", linkedSQLiteRate))
         let linkedRate = try await postgres(server, writers: 2, batches: linked, concurrency: concurrency, spans: linkedSpans, logger: logger)
         print(String(format: "postgres  2 writers, linked workflows, shuffled:      %9.0f spans/s  (%.0f%% of SQLite)", linkedRate, 100 * linkedRate / linkedSQLiteRate))
+
+        let detecting = try TraceStore(path: databasePath + "-detecting")
+        let detectingRate = Double(linkedSpans) / (try await write([(SpanWriter(store: detecting, logger: logger), linked)], concurrency: concurrency))
+        print(String(format: "baseline  SQLite store, linked, detection on:         %9.0f spans/s", detectingRate))
+        for writers in [1, 2] {
+            let rate = try await postgres(server, writers: writers, batches: linked, concurrency: concurrency, spans: linkedSpans,
+                                          detection: .default, logger: logger)
+            print(String(format: "postgres  %d writer%@, linked, detection on:            %9.0f spans/s  (%.0f%% of SQLite)",
+                         writers, writers == 1 ? " " : "s", rate, 100 * rate / detectingRate))
+        }
     }
 
     /// Spans/s of `writers` PostgreSQL stores on a new database, the batches dealt out in turn.
-    static func postgres(_ server: String, writers: Int, batches: [TraceBatch], concurrency: Int, spans: Int, logger: Logger) async throws -> Double {
+    static func postgres(_ server: String, writers: Int, batches: [TraceBatch], concurrency: Int, spans: Int,
+                         detection: DetectionConfiguration = DetectionConfiguration(enabled: false), logger: Logger) async throws -> Double {
         let name = "causeway_bench_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         let url = try await PostgresStore.createDatabase(name, server: server, logger: logger)
         var stores: [PostgresStore] = []
         var pools: [Task<Void, Never>] = []
         defer { pools.forEach { $0.cancel() } }
         for _ in 0..<writers {
-            let store = try PostgresStore(url: url, logger: logger, detection: DetectionSetup(detection: DetectionConfiguration(enabled: false)))
+            let store = try PostgresStore(url: url, logger: logger, detection: DetectionSetup(detection: detection))
             pools.append(Task { await store.run() })
             try await store.migrate()
             stores.append(store)

@@ -73,8 +73,20 @@ struct PostgresExceptionLedger: ExceptionLedger {
         return !rows.isEmpty
     }
 
-    /// Writes the repeats noted since the last flush, in one statement.
+    /// Writes the history lines and repeats noted since the last flush, one statement each.
     func flush() throws {
+        let lines = state.history
+        state.history = []
+        if !lines.isEmpty {
+            try session.execute("""
+                INSERT INTO exception_history (exception_id, at_unix_nano, actor, action, note, owner)
+                SELECT h.id, \(stamp), h.actor, h.action, h.note, NULLIF(h.owner, '\\x00'::bytea)
+                FROM unnest(\(lines.map(\.id))::text[], \(lines.map { ByteBuffer(string: $0.actor) })::bytea[], \(lines.map(\.action))::text[],
+                            \(lines.map { ByteBuffer(string: $0.note) })::bytea[], \(lines.map { $0.owner.map(ByteBuffer.init(string:)) ?? Self.noOwner })::bytea[])
+                    WITH ORDINALITY AS h(id, actor, action, note, owner, position)
+                ORDER BY h.position
+                """)
+        }
         let entries = state.repeats.takeEntries()
         guard !entries.isEmpty else { return }
         try session.execute("""
@@ -92,10 +104,7 @@ struct PostgresExceptionLedger: ExceptionLedger {
     /// Appends a history line written by `actor` (a reviewer, or `causeway`); the notifications
     /// it triggers go to the outbox in this transaction.
     func appendHistory(_ id: String, action: String, note: String, owner: String?, actor: String) throws {
-        try session.execute("""
-            INSERT INTO exception_history (exception_id, at_unix_nano, actor, action, note, owner)
-            VALUES (\(id), \(stamp), \(ByteBuffer(string: actor)), \(action), \(ByteBuffer(string: note)), \(owner.map(ByteBuffer.init(string:))))
-            """)
+        state.history.append((id, actor, action, note, owner))
         changed.note()
         let plan = setup.notifications
         guard let event = NotificationPlan.event(forHistoryAction: action), plan.routes.contains(where: { $0.events.contains(event) }) else { return }
@@ -116,35 +125,13 @@ struct PostgresExceptionLedger: ExceptionLedger {
         }
     }
 
-    /// Folds the exceptions `absorbed` brings into a merge whose pattern the survivor already
-    /// has (`ExceptionFiling.survivor`): the other is marked `merged`, and both histories say so.
-    func mergeDuplicates(absorbed: Int64, into survivor: Int64) throws {
-        for row in try session.rows("""
-            SELECT a.id, a.status, a.occurrences, a.opened_at_unix_nano, s.id, s.status, s.occurrences, s.opened_at_unix_nano
-            FROM exception AS a
-            JOIN LATERAL (SELECT id, status, occurrences, opened_at_unix_nano FROM exception
-                          WHERE workflow_id = \(survivor) AND dedupe_key = a.dedupe_key AND status <> 'merged'
-                          ORDER BY opened_at_unix_nano, id LIMIT 1) AS s ON true
-            WHERE a.workflow_id = \(absorbed) AND a.status <> 'merged'
-            ORDER BY a.id
-            """) {
-            let cells = try row.decode((String, String, Int64, Int64, String, String, Int64, Int64).self)
-            let brought = FiledException(id: cells.0, status: ExceptionStatus(rawValue: cells.1) ?? .open, occurrences: Int(cells.2), openedAtUnixNano: cells.3)
-            let there = FiledException(id: cells.4, status: ExceptionStatus(rawValue: cells.5) ?? .open, occurrences: Int(cells.6), openedAtUnixNano: cells.7)
-            let pair = ExceptionFiling<Self>.survivor(of: there, brought)
-            let (keptID, mergedID) = (pair.kept.id, pair.merged.id)
-            try session.execute("""
-                UPDATE exception SET status = CASE WHEN id = \(mergedID) THEN 'merged' ELSE status END,
-                    merged_into = CASE WHEN id = \(mergedID) THEN \(keptID) ELSE merged_into END, updated_at_unix_nano = \(stamp)
-                WHERE id IN (\(mergedID), \(keptID))
-                """)
-            try appendHistory(mergedID, action: "merged", note: "merged into \(keptID): the same pattern, once their workflows joined", owner: nil)
-            try appendHistory(keptID, action: "merged", note: "\(mergedID) merged into it: the same pattern, once their workflows joined", owner: nil)
-        }
-    }
+    /// Stands for "no owner change" in a bytea array (an owner is never one NUL byte: text is UTF-8).
+    static let noOwner = ByteBuffer(bytes: [0])
 
-    /// Writes the settle windows the round ended or (re)started; called once the pass is done.
+    /// Writes what the round still holds: history lines, repeats, and the settle windows it ended
+    /// or (re)started; called once the pass is done.
     func finishRound() throws {
+        try flush()
         let windows = state.settleWindows
         state.settleWindows = [:]
         let ended = windows.filter { $0.value == nil }.keys.sorted()
@@ -163,16 +150,47 @@ struct PostgresExceptionLedger: ExceptionLedger {
 }
 
 extension PostgresExceptionLedger: FactLedger {
+    /// One statement moves the absorbed workflow's fact counts, exceptions and approvals to the
+    /// survivor and answers the pairs of exceptions of one pattern it brought together; of each
+    /// pair the one opened first stays (`ExceptionFiling.survivor`), the other is marked `merged`,
+    /// and both histories say so.
     func mergeWorkflow(_ absorbed: Int64, into survivor: Int64) throws {
         try flush()
-        try session.execute("""
-            WITH gone AS (DELETE FROM fact_count WHERE workflow_id = \(absorbed) RETURNING detector, key, count)
-            INSERT INTO fact_count (workflow_id, detector, key, count) SELECT \(survivor), detector, key, count FROM gone
-            ON CONFLICT (workflow_id, detector, key) DO UPDATE SET count = fact_count.count + excluded.count
-            """)
-        try mergeDuplicates(absorbed: absorbed, into: survivor)
-        try session.execute("UPDATE exception SET workflow_id = \(survivor) WHERE workflow_id = \(absorbed)")
-        try session.execute("UPDATE reviewer_approval SET workflow_id = \(survivor) WHERE workflow_id = \(absorbed)")
+        let pairs = try session.rows("""
+            WITH pairs AS (
+                SELECT a.id AS a_id, a.status AS a_status, a.occurrences AS a_occurrences, a.opened_at_unix_nano AS a_opened,
+                    s.id AS s_id, s.status AS s_status, s.occurrences AS s_occurrences, s.opened_at_unix_nano AS s_opened
+                FROM exception AS a
+                JOIN LATERAL (SELECT id, status, occurrences, opened_at_unix_nano FROM exception
+                              WHERE workflow_id = \(survivor) AND dedupe_key = a.dedupe_key AND status <> 'merged'
+                              ORDER BY opened_at_unix_nano, id LIMIT 1) AS s ON true
+                WHERE a.workflow_id = \(absorbed) AND a.status <> 'merged'),
+            gone AS (DELETE FROM fact_count WHERE workflow_id = \(absorbed) RETURNING detector, key, count),
+            counted AS (
+                INSERT INTO fact_count (workflow_id, detector, key, count) SELECT \(survivor), detector, key, count FROM gone
+                ON CONFLICT (workflow_id, detector, key) DO UPDATE SET count = fact_count.count + excluded.count),
+            moved AS (UPDATE exception SET workflow_id = \(survivor) WHERE workflow_id = \(absorbed)),
+            approvals AS (UPDATE reviewer_approval SET workflow_id = \(survivor) WHERE workflow_id = \(absorbed))
+            SELECT * FROM pairs ORDER BY a_id
+            """).map { row in
+            let cells = try row.decode((String, String, Int64, Int64, String, String, Int64, Int64).self)
+            let brought = FiledException(id: cells.0, status: ExceptionStatus(rawValue: cells.1) ?? .open, occurrences: Int(cells.2), openedAtUnixNano: cells.3)
+            let there = FiledException(id: cells.4, status: ExceptionStatus(rawValue: cells.5) ?? .open, occurrences: Int(cells.6), openedAtUnixNano: cells.7)
+            let pair = ExceptionFiling<Self>.survivor(of: there, brought)
+            return (kept: pair.kept.id, merged: pair.merged.id)
+        }
+        if !pairs.isEmpty {
+            try session.execute("""
+                UPDATE exception SET status = CASE WHEN exception.id = p.merged THEN 'merged' ELSE exception.status END,
+                    merged_into = CASE WHEN exception.id = p.merged THEN p.kept ELSE exception.merged_into END, updated_at_unix_nano = \(stamp)
+                FROM unnest(\(pairs.map(\.merged))::text[], \(pairs.map(\.kept))::text[]) AS p(merged, kept)
+                WHERE exception.id IN (p.merged, p.kept)
+                """)
+            for (keptID, mergedID) in pairs {
+                try appendHistory(mergedID, action: "merged", note: "merged into \(keptID): the same pattern, once their workflows joined", owner: nil)
+                try appendHistory(keptID, action: "merged", note: "\(mergedID) merged into it: the same pattern, once their workflows joined", owner: nil)
+            }
+        }
         state.forget([absorbed, survivor])
         changed.note()   // a trace's workflow, and so its decisions, may have changed
     }

@@ -16,6 +16,8 @@ final class PostgresRoundState {
     let repeats = RepeatedOccurrences()
     /// Settle windows to end (nil) or (re)start, written at the end of the round.
     var settleWindows: [Int64: UInt64?] = [:]
+    /// History lines not yet written: a round writes them together (`PostgresExceptionLedger.flush`).
+    var history: [(id: String, actor: String, action: String, note: String, owner: String?)] = []
     /// The workflows that got new spans: read with the first batch.
     var active: Set<Int64> = []
 

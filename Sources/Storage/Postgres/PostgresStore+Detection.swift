@@ -165,7 +165,10 @@ extension PostgresStore: QueueMaintenance {
         let changed = PostgresQueueChange()
         let setup = detection
         let result = try await PostgresSyncSession.run(on: connection, logger: logger) { session in
-            try body(PostgresExceptionLedger(session: session, setup: setup, now: now, state: PostgresRoundState(), changed: changed))
+            let ledger = PostgresExceptionLedger(session: session, setup: setup, now: now, state: PostgresRoundState(), changed: changed)
+            let result = try body(ledger)
+            try ledger.flush()   // the history lines and repeats it still holds
+            return result
         }
         if changed.changed {
             try await connection.query(PostgresQuery(unsafeSQL: "NOTIFY \(PostgresQueueChange.channel)"), logger: logger)
