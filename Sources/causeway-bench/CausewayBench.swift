@@ -35,6 +35,13 @@ struct CausewayBench {
                                          concurrency: concurrency, databasePath: directory.appendingPathComponent("stores.db").path)
             return
         }
+        // --instances-only --postgres URL: real serve instances, one SQLite against one and two on PostgreSQL.
+        if arguments.contains("--instances-only") {
+            guard let index = arguments.firstIndex(of: "--postgres"), index + 1 < arguments.count else { throw BenchError("--instances-only needs --postgres URL") }
+            try await InstanceBenchmark.run(postgres: arguments[index + 1], workflows: option("--workflows", 10), spansPerRequest: spansPerRequest,
+                                            concurrency: concurrency, databasePath: directory.appendingPathComponent("instances.db").path)
+            return
+        }
         // --pages-only: the dashboard page render times alone.
         if arguments.contains("--pages-only") {
             try await PageBenchmark.run(databasePath: directory.appendingPathComponent("pages.db").path)
