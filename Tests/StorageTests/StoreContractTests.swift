@@ -35,22 +35,26 @@ struct StoreContractTests {
 
         /// A fresh, empty store and its writer, a way to open the same data again (a restart),
         /// and what to call when done.
-        func make(correlationAttributes: [String] = [], notifications: NotificationPlan = .none) async throws
+        func make(correlationAttributes: [String] = [], notifications: NotificationPlan = .none, detection: DetectionConfiguration = .default) async throws
             -> (store: any Store, writer: SpanWriter, reopen: () async throws -> (store: any Store, writer: SpanWriter), close: () -> Void) {
             switch self {
             case .sqlite:
-                let store = try TraceStore(path: temporaryDatabasePath(), correlationAttributes: correlationAttributes, notifications: notifications)
+                let store = try TraceStore(path: temporaryDatabasePath(), detection: detection, correlationAttributes: correlationAttributes,
+                                           notifications: notifications)
                 let reopen = { () throws -> (store: any Store, writer: SpanWriter) in
-                    let again = try TraceStore(path: store.path, correlationAttributes: correlationAttributes, notifications: notifications)
+                    let again = try TraceStore(path: store.path, detection: detection, correlationAttributes: correlationAttributes,
+                                               notifications: notifications)
                     return (again, SpanWriter(store: again, logger: Logger(label: "contract")))
                 }
                 return (store, SpanWriter(store: store, logger: Logger(label: "contract")), reopen, {})
             case .postgres:
                 let database = try await PostgresTestDatabase.create()
-                let (store, running) = try await database.open(correlationAttributes: correlationAttributes, notifications: notifications)
+                let (store, running) = try await database.open(correlationAttributes: correlationAttributes, detection: detection,
+                                                               notifications: notifications)
                 let opened = OpenedStores(running)
                 let reopen = { () async throws -> (store: any Store, writer: SpanWriter) in
-                    let (again, running) = try await database.open(correlationAttributes: correlationAttributes, notifications: notifications)
+                    let (again, running) = try await database.open(correlationAttributes: correlationAttributes, detection: detection,
+                                                                   notifications: notifications)
                     opened.add(running)
                     return (again, SpanWriter(store: again, logger: Logger(label: "contract")))
                 }
@@ -231,5 +235,66 @@ struct StoreContractTests {
         try await store.markFailed(try #require(resolved.first), error: "gone", retryAt: nil)
         #expect(try await store.notificationFigures()["hook"]?.abandoned == 1)
         #expect(try await store.nextDeliveryDue() == nil)
+    }
+
+    /// A tool call in trace 0x59, `index` counting the calls.
+    static func call(_ tool: String, _ index: UInt64, failing type: String? = nil, ran: Bool = true) -> Span {
+        Span.stub(trace: .stub(0x59), span: .stub(10 + index), parent: .stub(1), name: "execute_tool \(tool)", kind: .client, start: t0 + index * 1_000,
+                  attributes: [Attribute("gen_ai.operation.name", .string("execute_tool")), Attribute("gen_ai.tool.name", .string(tool)),
+                               Attribute("gen_ai.tool.call.id", .string("call_\(index)"))],
+                  events: type.map { [SpanEvent(timeUnixNano: t0 + index * 1_000, name: "exception", attributes: [Attribute("exception.type", .string($0))])] } ?? [],
+                  status: type != nil ? SpanStatus(code: .error, message: "failed") : ran ? SpanStatus(code: .ok) : SpanStatus(code: .error, message: "needs approval"))
+    }
+
+    @Test("an approval holds the agent until approved and then covers the tool; a resolved pattern that recurs reopens; a settled failure folds into it",
+          arguments: StoreKind.queueing)
+    func decisionsReopenAndFold(kind: StoreKind) async throws {
+        var detection = DetectionConfiguration()
+        detection.approvalRequiredTools = ["payments.*"]
+        let (store, writer, _, close) = try await kind.make(detection: detection)
+        defer { close() }
+        let running = Task { try await writer.run() }
+        defer { writer.finish() }
+        let root = Span.stub(trace: .stub(0x59), span: .stub(1), name: "invoke_agent refunds", start: Self.t0)
+        try await writer.write(.stub(service: "agent", spans: [root, Self.call("payments.refund", 1, ran: false)]))
+        let held = try await store.decisions(forTrace: .stub(0x59))
+        #expect(held.verdict == .hold && held.workflowName == "wf_" + TraceID.stub(0x59).hex)
+        let approval = try #require(held.blocking.first)
+        #expect(approval.exceptionClass == "approval_required" && approval.tool == "payments.refund")
+        try await store.apply(.approve, to: approval.id, actor: "maria", owner: nil, note: "refund ok", at: Self.t0 + 10)
+        let approved = try await store.decisions(forTrace: .stub(0x59))
+        #expect(approved.verdict == .proceed)
+        #expect(approved.decisions.map { "\($0.decision.rawValue) \($0.by) \($0.callID ?? "-") \($0.tool ?? "-")" } == ["approve maria call_1 payments.refund"])
+        // The call runs now, and another call of the tool: nothing new (the approval covers the tool in the workflow).
+        try await writer.write(.stub(service: "agent", spans: [Self.call("payments.refund", 2), Self.call("payments.refund", 3)]))
+        #expect(try await store.exceptions(ExceptionFilter.active, limit: 10, after: nil).items.isEmpty)
+
+        // The same lookup failing the same way twice: repeat_failure; resolved; a third time: reopened.
+        try await writer.write(.stub(service: "agent", spans: [Self.call("crm.lookup", 4, failing: "NotFound"), Self.call("crm.lookup", 5, failing: "NotFound")]))
+        let repeated = try #require(try await store.exceptions(ExceptionFilter.active, limit: 10, after: nil).items.first)
+        #expect(repeated.exceptionClass == "repeat_failure" && repeated.occurrences == 1)   // one occurrence of the pattern: its 2 failures
+        try await store.apply(.resolve, to: repeated.id, actor: "sam", owner: nil, note: "fixed", at: Self.t0 + 20)
+        try await writer.write(.stub(service: "agent", spans: [Self.call("crm.lookup", 6, failing: "NotFound")]))
+        let reopened = try #require(try await store.exception(id: repeated.id))
+        #expect(reopened.record.status == .open && reopened.record.occurrences == 2 && reopened.record.decision == nil)
+        #expect(reopened.history.map(\.action) == ["opened", "resolved", "reopened"])
+        #expect(reopened.toolReceipts.map(\.callID) == ["call_4", "call_5", "call_6"])
+
+        // Quiet past settle_after, the unrecovered failure folds into the open repeat_failure, once.
+        let later = UInt64(Date().timeIntervalSince1970 * 1e9) + 3_600_000_000_000
+        #expect(try await store.settle(now: later).opened.isEmpty)
+        let folded = try #require(try await store.exception(id: repeated.id))
+        #expect(folded.record.occurrences == 3)
+        #expect(folded.history.map(\.action) == ["opened", "resolved", "reopened", "folded"])
+        #expect(try await store.exceptions(ExceptionFilter(), limit: 10, after: nil).items.count == 2)
+        #expect(try await store.exceptionFacets().classes == ["approval_required", "repeat_failure"])
+        let recurring = try await store.recurringSignatures(since: 0, limit: 10)
+        #expect(recurring.map { "\($0.exceptionClass) \($0.tool ?? "-") \($0.exceptions) \($0.occurrences)" }.sorted()
+            == ["approval_required payments.refund 1 1", "repeat_failure crm.lookup 1 3"])
+        let figures = try await store.queueStatistics(now: later)
+        #expect(figures.byClass["repeat_failure"]?.open == 1 && figures.byClass["approval_required"]?.resolved == 1)
+        #expect(figures.total.resolvedWithinSLA == 1 && figures.activeAgeCounts.reduce(0, +) == 1)
+        writer.finish()
+        try await running.value
     }
 }

@@ -200,7 +200,7 @@ extension PostgresStore: ExceptionQueue {
     public func exceptionFacets() async throws -> ExceptionFacets {
         try await readingInSession { session in
             ExceptionFacets(
-                classes: try session.rows("SELECT DISTINCT class FROM exception WHERE status <> 'merged' ORDER BY class").map { try $0.decode(String.self) },
+                classes: try session.rows("SELECT DISTINCT class COLLATE \"C\" FROM exception WHERE status <> 'merged' ORDER BY 1").map { try $0.decode(String.self) },
                 owners: try session.rows("SELECT DISTINCT owner FROM exception WHERE status <> 'merged' ORDER BY owner")
                     .map { String(buffer: try $0.decode(ByteBuffer.self)) })
         }
