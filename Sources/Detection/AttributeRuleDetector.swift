@@ -51,12 +51,13 @@ public struct AttributeRuleDetector: Detector {
             category: rule.category,
             severity: rule.severity,
             summary: "\(tool.isEmpty ? spanName : tool): \(rule.attribute) \(condition) (rule \(rule.name))",
-            trigger: pattern.trigger,
+            trigger: pattern.trigger?.reference,
             dedupeKey: dedupeKey,
             occurrences: pattern.count,
             service: service,
             tool: tool.isEmpty ? nil : tool,
-            blocking: rule.blocking
+            blocking: rule.blocking,
+            triggerStartUnixNano: pattern.trigger?.startTimeUnixNano
         )
     }
 }

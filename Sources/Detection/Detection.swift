@@ -9,6 +9,8 @@ public struct Detection: Sendable, Equatable {
     /// The span that made the pattern complete (e.g. the failure that reached the limit); nil
     /// when the pattern is already filed in this workflow and only its occurrences change.
     public var trigger: SpanReference?
+    /// When the trigger span started, where the detector knows it.
+    public var triggerStartUnixNano: UInt64?
     /// The same pattern in the same workflow is the same exception: detector and key.
     public var dedupeKey: DedupeKey
     /// How many times the pattern has fired: 1 when it first completes, +1 for each repeat.
@@ -27,7 +29,8 @@ public struct Detection: Sendable, Equatable {
 
     public init(exceptionClass: String, category: ExceptionCategory, severity: ExceptionSeverity, summary: String,
                 trigger: SpanReference?, dedupeKey: DedupeKey, occurrences: Int, service: String, tool: String?,
-                foldsInto: DedupeKey? = nil, callID: String? = nil, blocking: Bool? = nil) {
+                foldsInto: DedupeKey? = nil, callID: String? = nil, blocking: Bool? = nil, triggerStartUnixNano: UInt64? = nil) {
+        self.triggerStartUnixNano = triggerStartUnixNano
         self.foldsInto = foldsInto
         self.callID = callID
         self.blocking = blocking ?? (category != .transient)

@@ -47,10 +47,16 @@ public protocol DetectionContext: SpanLookup {
     func count(_ key: String) throws -> Int
     /// The fact of `key` at `index`, in start order (then id).
     func fact(_ key: String, at index: Int) throws -> FactOccurrence?
-    /// Whether the workflow already has an exception for this pattern (then its trigger is settled).
+    /// Whether the workflow already has an exception for this pattern.
     func isFiled(_ dedupeKey: DedupeKey) throws -> Bool
     /// Whether the workflow has an open or acknowledged exception for this pattern.
     func isActive(_ dedupeKey: DedupeKey) throws -> Bool
+    /// The exception filed for this pattern in the workflow, if any.
+    func filed(_ dedupeKey: DedupeKey) throws -> FiledException?
+    /// Whether this round may have moved the trigger of `key`'s pattern, filed with a trigger
+    /// that started at `triggerStart` (nil: unknown): a fact of it that started no later arrived,
+    /// or the workflow merged with another. Else the trigger stands and is not read again.
+    func mayRetrigger(_ key: String, triggerStart: UInt64?) -> Bool
     /// The workflow's spans called `name` that started after `start` (without their links).
     func spans(named name: String, startingAfter start: UInt64) throws -> [CausalNode]
     /// Whether any span of the workflow started after `time` (the run went on).
@@ -63,6 +69,10 @@ public protocol DetectionContext: SpanLookup {
 }
 
 extension DetectionContext {
+    public func isFiled(_ dedupeKey: DedupeKey) throws -> Bool { try filed(dedupeKey) != nil }
+
+    public func isActive(_ dedupeKey: DedupeKey) throws -> Bool { try filed(dedupeKey)?.status.isActive ?? false }
+
     /// Whether a span like `failed` (same name, service and tool) started after it and did not
     /// fail: a later attempt of the same operation recovered.
     public func recovered(after failed: CausalNode, typing: FailureTyping) throws -> Bool {
@@ -86,16 +96,23 @@ extension DetectionContext {
     }
 }
 
-/// A counting pattern: fires when a key has `limit` facts; later facts add occurrences. Reads
-/// only the count (kept by the writer), and the `limit`-th fact only when first filing.
+/// A counting pattern: fires when a key has `limit` facts; later facts add occurrences. Its
+/// trigger is the `limit`-th fact in start order (then trace and span id) of all the workflow's
+/// facts of the key — whatever order they arrived in — so the exception id depends only on the
+/// spans. Reads the count (kept by the writer), and the `limit`-th fact when first filing or
+/// when the round may have moved it (an earlier fact arrived, or workflows merged).
 struct CountedPattern {
     var count: Int
-    var trigger: SpanReference?
+    var trigger: FactOccurrence?
 
     init?(key: String, dedupeKey: DedupeKey, limit: Int, in context: some DetectionContext) throws {
         count = try context.count(key)
         guard count >= limit else { return nil }
-        trigger = try context.isFiled(dedupeKey) ? nil : try context.fact(key, at: limit - 1)?.reference
+        if let filed = try context.filed(dedupeKey), !context.mayRetrigger(key, triggerStart: filed.triggerStartUnixNano) {
+            trigger = nil
+        } else {
+            trigger = try context.fact(key, at: limit - 1)
+        }
     }
 }
 

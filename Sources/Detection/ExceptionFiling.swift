@@ -1,7 +1,8 @@
 /// Turns detections into queue items: opens an exception the first time a pattern completes in
 /// a workflow, counts repeats (a history line at 2, 4, 8, … occurrences), reopens a resolved or
-/// dismissed one when the pattern recurs, and folds a detection into the item already filed for
-/// its root cause, once. Every change appends to the history. The store writes (`ExceptionLedger`).
+/// dismissed one when the pattern recurs, folds a detection into the item already filed for
+/// its root cause, once, and moves an item to the id its pattern's trigger gives when the
+/// trigger moves (an earlier occurrence arrived late, or workflows merged). Every change appends to the history. The store writes (`ExceptionLedger`).
 public struct ExceptionFiling<Ledger: ExceptionLedger> {
     public let ledger: Ledger
     public let owners: OwnerRouting
@@ -21,12 +22,19 @@ public struct ExceptionFiling<Ledger: ExceptionLedger> {
             }
             return (existing.id, false)
         }
-        guard let existing = try ledger.filed(detection.dedupeKey, workflow: workflow) else {
+        guard var existing = try ledger.filed(detection.dedupeKey, workflow: workflow) else {
             guard let id = detection.exceptionID, let trigger = detection.trigger else { return nil }
             let route = owners.route(detection)
             guard try ledger.open(detection, id: id, trigger: trigger, route: route, workflow: workflow) != nil else { return (id, false) }
             try ledger.appendHistory(id, action: "opened", note: detection.summary, owner: route.owner)
             return (id, true)
+        }
+        if let id = detection.exceptionID, id != existing.id, let trigger = detection.trigger {
+            // The trigger moved: the same item under the id the spans give it, whatever their order.
+            let previous = existing.id
+            existing = try ledger.rekey(existing, to: id, trigger: trigger, detection, workflow: workflow)
+            try ledger.appendHistory(previous, action: "merged", note: "now \(id): an earlier occurrence of the pattern arrived", owner: nil)
+            try ledger.appendHistory(id, action: "rekeyed", note: "was \(previous): an earlier occurrence of the pattern arrived", owner: nil)
         }
         guard detection.occurrences > existing.occurrences else { return (existing.id, false) }
         var updated = existing

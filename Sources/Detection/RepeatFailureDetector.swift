@@ -64,11 +64,12 @@ public struct RepeatFailureDetector: Detector {
             summary: transient
                 ? "\(operation) failed \(pattern.count) times with \(type) in one workflow"
                 : "\(operation) failed \(pattern.count) times with \(type) in one workflow: a retry cannot fix it",
-            trigger: pattern.trigger,
+            trigger: pattern.trigger?.reference,
             dedupeKey: dedupeKey,
             occurrences: pattern.count - limit + 1,
             service: service,
-            tool: isTool ? operation : nil
+            tool: isTool ? operation : nil,
+            triggerStartUnixNano: pattern.trigger?.startTimeUnixNano
         )
     }
 

@@ -32,11 +32,12 @@ public struct StaleConnectorDataDetector: Detector {
             category: .dataIntegrity,
             severity: .high,
             summary: "\(connector) returned data older than \(Self.describe(maxAge(of: connector))) on \(pattern.count) reads in one workflow",
-            trigger: pattern.trigger,
+            trigger: pattern.trigger?.reference,
             dedupeKey: dedupeKey,
             occurrences: pattern.count - limit + 1,
             service: service,
-            tool: tool.isEmpty ? nil : tool
+            tool: tool.isEmpty ? nil : tool,
+            triggerStartUnixNano: pattern.trigger?.startTimeUnixNano
         )
     }
 

@@ -25,19 +25,26 @@ struct FactWriter {
     }
 
     /// The facts of counting patterns (`SpanRows.factGroups`) of the spans that were new: stored
-    /// until the pattern is filed in the workflow, then only counted. Returns what to count.
+    /// until the pattern is filed in the workflow, then only counted — but for one that started
+    /// no later than the filed trigger (it may move the trigger: `CountedPattern`). Returns what
+    /// to count, with the earliest start of each group.
     func count(_ groups: [(rows: SpanRows, isNew: [Bool])], workflowOf: (TraceID) -> Int64?, cache: DetectionCache,
-               _ db: Database) throws -> [(trace: TraceID, detector: String, key: String, count: Int)] {
-        var counts: [(trace: TraceID, detector: String, key: String, count: Int)] = []
+               _ db: Database) throws -> [(trace: TraceID, detector: String, key: String, count: Int, earliest: UInt64)] {
+        var counts: [(trace: TraceID, detector: String, key: String, count: Int, earliest: UInt64)] = []
         for (rows, isNew) in groups {
             for group in rows.factGroups {
                 let members = group.spans.filter { isNew[$0] }
                 guard !members.isEmpty, let workflow = workflowOf(group.trace) else { continue }
                 var count = members.count
-                if try cache.filed(DedupeKey(detector: group.detector, key: group.key), workflow: workflow, db) == nil {
+                if let filed = try cache.filed(DedupeKey(detector: group.detector, key: group.key), workflow: workflow, db) {
+                    for member in members where rows.spans[member].startTimeUnixNano <= filed.triggerStartUnixNano ?? 0 {
+                        _ = try store(rows.spans[member], group.detector, group.key)
+                    }
+                } else {
                     count = try members.reduce(0) { stored, member in try stored + (store(rows.spans[member], group.detector, group.key) ? 1 : 0) }
                 }
-                if count > 0 { counts.append((group.trace, group.detector, group.key, count)) }
+                let earliest = members.map { rows.spans[$0].startTimeUnixNano }.min() ?? .max
+                if count > 0 { counts.append((group.trace, group.detector, group.key, count, earliest)) }
             }
         }
         return counts

@@ -11,6 +11,7 @@ struct SQLiteDetectionContext: DetectionContext {
     let detector: String
     let settled: Bool
     let cache: DetectionCache
+    let hints: RetriggerHints
 
     func facts(_ key: String) throws -> [FactOccurrence] {
         try FactQueries.facts(db, workflow: workflow, detector: detector, key: key)
@@ -28,12 +29,12 @@ struct SQLiteDetectionContext: DetectionContext {
         try FactQueries.fact(db, workflow: workflow, detector: detector, key: key, at: index)
     }
 
-    func isFiled(_ dedupeKey: DedupeKey) throws -> Bool {
-        try cache.filed(dedupeKey, workflow: workflow, db) != nil
+    func filed(_ dedupeKey: DedupeKey) throws -> FiledException? {
+        try cache.filed(dedupeKey, workflow: workflow, db)
     }
 
-    func isActive(_ dedupeKey: DedupeKey) throws -> Bool {
-        try cache.filed(dedupeKey, workflow: workflow, db)?.status.isActive ?? false
+    func mayRetrigger(_ key: String, triggerStart: UInt64?) -> Bool {
+        hints.mayRetrigger(workflow: workflow, detector: detector, key: key, triggerStart: triggerStart)
     }
 
     func spans(named name: String, startingAfter start: UInt64) throws -> [CausalNode] {

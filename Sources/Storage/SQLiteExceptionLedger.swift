@@ -14,10 +14,12 @@ struct SQLiteExceptionLedger: ExceptionLedger {
     let now: UInt64
     /// Repeats of active exceptions not yet written: a round writes them together (`flush`).
     let repeats = RepeatedOccurrences()
+    /// What the round brings that may move a filed trigger.
+    let hints = RetriggerHints()
     var cache: DetectionCache { store.detectionCache }
 
     func context(workflow: Int64, detector: String, settled: Bool) -> SQLiteDetectionContext {
-        SQLiteDetectionContext(db: db, workflow: workflow, detector: detector, settled: settled, cache: cache)
+        SQLiteDetectionContext(db: db, workflow: workflow, detector: detector, settled: settled, cache: cache, hints: hints)
     }
 
     func filed(_ dedupeKey: DedupeKey, workflow: Int64) throws -> FiledException? {
@@ -40,9 +42,25 @@ struct SQLiteExceptionLedger: ExceptionLedger {
                 detection.callID, detection.blocking, route.escalateTo,
             ])
         guard db.changesCount > 0 else { return nil }
-        let filed = FiledException(id: id, status: .open, occurrences: detection.occurrences, openedAtUnixNano: Int64(bitPattern: now))
+        let filed = FiledException(id: id, status: .open, occurrences: detection.occurrences, openedAtUnixNano: Int64(bitPattern: now),
+                                   triggerStartUnixNano: detection.triggerStartUnixNano)
         cache.setFiled(filed, detection.dedupeKey, workflow: workflow)
         return filed
+    }
+
+    func rekey(_ exception: FiledException, to id: String, trigger: SpanReference, _ detection: Detection, workflow: Int64) throws -> FiledException {
+        try flush()
+        let now = Int64(bitPattern: now)
+        try db.cachedStatement(sql: ExceptionRekey.copy(id: "?", trace: "?", span: "?", callID: "?", now: "?", old: "?"))
+            .execute(arguments: [id, Data(trigger.traceID.bytes), Data(trigger.spanID.bytes), detection.callID, now, exception.id])
+        try db.cachedStatement(sql: ExceptionRekey.copyHistory(id: "?", old: "?", idAgain: "?")).execute(arguments: [id, exception.id, id])
+        try db.cachedStatement(sql: "UPDATE exception SET status = 'merged', merged_into = ?, updated_at_unix_nano = ? WHERE id = ?")
+            .execute(arguments: [id, now, exception.id])
+        var moved = exception
+        moved.id = id
+        moved.triggerStartUnixNano = detection.triggerStartUnixNano
+        cache.setFiled(moved, detection.dedupeKey, workflow: workflow)
+        return moved
     }
 
     func repeated(_ exception: FiledException, _ dedupeKey: DedupeKey, workflow: Int64, summary: String) throws {
@@ -102,15 +120,18 @@ struct SQLiteExceptionLedger: ExceptionLedger {
     /// The exception already filed for this pattern in the workflow, if any.
     static func filed(_ db: Database, dedupeKey: DedupeKey, workflow: Int64) throws -> FiledException? {
         try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT id, status, occurrences, opened_at_unix_nano FROM exception WHERE workflow_id = ? AND dedupe_key = ? AND status != 'merged'
-            ORDER BY opened_at_unix_nano, id LIMIT 1
+            SELECT exception.id, exception.status, exception.occurrences, exception.opened_at_unix_nano, span.start_time_unix_nano AS trigger_start
+            FROM exception LEFT JOIN span ON span.trace_id = exception.trace_id AND span.span_id = exception.span_id
+            WHERE exception.workflow_id = ? AND exception.dedupe_key = ? AND exception.status != 'merged'
+            ORDER BY exception.opened_at_unix_nano, exception.id LIMIT 1
             """), arguments: [workflow, dedupeKey.text]).map(filed)
     }
 
-    /// A row's id, status, occurrences and opening time.
+    /// A row's id, status, occurrences, opening time and (when selected) its trigger's start.
     static func filed(_ row: Row) -> FiledException {
         FiledException(id: row["id"], status: ExceptionStatus(rawValue: row["status"]) ?? .open, occurrences: row["occurrences"],
-                       openedAtUnixNano: row["opened_at_unix_nano"])
+                       openedAtUnixNano: row["opened_at_unix_nano"],
+                       triggerStartUnixNano: row.hasColumn("trigger_start") ? (row["trigger_start"] as Int64?).map { UInt64(bitPattern: $0) } : nil)
     }
 
     /// Appends a history line; the change it records is also what waiters hear of after the
@@ -172,6 +193,10 @@ extension SQLiteExceptionLedger: FactLedger {
         try Row.fetchAll(db.cachedStatement(sql: "SELECT detector, key FROM fact_count WHERE workflow_id = ?"), arguments: [workflow]).map { row in
             (row["detector"], row["key"])
         }
+    }
+
+    func noteRound(earliestNewFacts: [WorkflowKey: UInt64], merged: Set<Int64>) {
+        hints.note(earliestNewFacts: earliestNewFacts, merged: merged)
     }
 
     func setSettleWindow(workflow: Int64, dueAt: UInt64?) throws {

@@ -54,6 +54,15 @@ final class MemoryLedger: ExceptionLedger {
         items[exception.id]?.summary = summary
     }
 
+    func rekey(_ exception: FiledException, to id: String, trigger: SpanReference, _ detection: Detection, workflow: Int64) -> FiledException {
+        flush()
+        var moved = exception
+        moved.id = id
+        if let item = items[exception.id] { items[id] = Item(filed: moved, dedupeKey: item.dedupeKey, workflow: workflow, owner: item.owner, summary: item.summary) }
+        items[exception.id]?.filed.status = .merged
+        return moved
+    }
+
     func foldOnce(into id: String) -> Bool {
         flush()
         guard !history.contains(where: { $0.id == id && $0.action == "folded" }) else { return false }

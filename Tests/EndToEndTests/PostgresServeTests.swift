@@ -9,8 +9,8 @@ import TraceModel
 /// Two real `causeway serve` processes on one PostgreSQL database (DESIGN.md §11), started at
 /// once on the empty database: a workflow's linked traces sent half to each, shuffled and
 /// concurrently, with every request re-delivered to the other instance, come out as the one
-/// workflow and the same exceptions, ids included, that one SQLite instance gives (the spans
-/// patterns count sent in start order: see `LinkedWorkflowFixture.phases`).
+/// workflow and the same exceptions, ids and triggers included, that one SQLite instance gives
+/// for the same spans sent in another order.
 @Suite("causeway serve: two instances on one PostgreSQL", .serialized,
        .enabled(if: ProcessInfo.processInfo.environment["CAUSEWAY_TEST_POSTGRES_URL"] != nil, "needs Tests/Postgres/run.sh"))
 struct PostgresServeTests {
@@ -54,12 +54,9 @@ struct PostgresServeTests {
     func twoInstances() async throws {
         let server = try #require(ProcessInfo.processInfo.environment["CAUSEWAY_TEST_POSTGRES_URL"])
         let spans = LinkedWorkflowFixture.spans(traces: 40)
-        let (structure, facts) = LinkedWorkflowFixture.phases(spans, seed: 5)
-
         let reference = try ServerProcess()
         defer { _ = reference.terminate() }
-        try await Self.send(structure, to: reference.otlpHTTP)
-        for request in facts { try await Self.send([request], to: reference.otlpHTTP) }
+        for request in LinkedWorkflowFixture.tracesShuffled(spans, seed: 5) { try await Self.send([request], to: reference.otlpHTTP) }
         let expected = try await Self.exceptions(reference)
         #expect(expected.contains { $0.contains(" repeat_failure open ") } && expected.contains { $0.contains(" stale_connector_data open ") })
 
@@ -68,16 +65,13 @@ struct PostgresServeTests {
         // Both start at once on the empty database: the schema is created once.
         let (first, second) = try ServerProcess.startTogether(databasePath: url)
         defer { _ = first.terminate(); _ = second.terminate() }
-        let half = structure.count / 2
+        // The traces in another order, half to each instance concurrently, every request then again to the other.
+        let requests = LinkedWorkflowFixture.tracesShuffled(spans, seed: 6)
+        let half = requests.count / 2
         let (firstOTLP, secondOTLP) = (first.otlpHTTP, second.otlpHTTP)
-        async let one: Void = Self.send(Array(structure[..<half]) + Array(structure[half...]), to: firstOTLP)
-        async let two: Void = Self.send(Array(structure[half...]) + Array(structure[..<half]), to: secondOTLP)
+        async let one: Void = Self.send(Array(requests[..<half]) + Array(requests[half...]), to: firstOTLP)
+        async let two: Void = Self.send(Array(requests[half...]) + Array(requests[..<half]), to: secondOTLP)
         _ = try await (one, two)
-        // The counted spans in start order, alternately to each instance, each then again to the other.
-        for (index, request) in facts.enumerated() {
-            try await Self.send([request], to: index % 2 == 0 ? firstOTLP : secondOTLP)
-            try await Self.send([request], to: index % 2 == 0 ? secondOTLP : firstOTLP)
-        }
 
         let single = try await Self.workflow(reference, trace: LinkedWorkflowFixture.trace(39))
         for instance in [first, second] {

@@ -297,4 +297,26 @@ struct StoreContractTests {
         writer.finish()
         try await running.value
     }
+
+    @Test("a workflow's exceptions depend only on its spans: the same ids and triggers whatever order its traces arrive in", arguments: StoreKind.queueing)
+    func arrivalOrder(kind: StoreKind) async throws {
+        let spans = LinkedWorkflowFixture.spans(traces: 40)
+        var outcomes: [[String]] = []
+        for seed: UInt64 in [11, 12, 13] {
+            let (store, writer, _, close) = try await kind.make()
+            defer { close() }
+            let running = Task { try await writer.run() }
+            for request in LinkedWorkflowFixture.tracesShuffled(spans, seed: seed) { try await writer.write(request) }   // one round each
+            writer.finish()
+            try await running.value
+            var filter = ExceptionFilter()
+            filter.statuses = [.open, .acknowledged, .resolved, .dismissed]
+            outcomes.append(try await store.exceptions(filter, limit: 100, after: nil).items.map { item in
+                "\(item.id) \(item.exceptionClass) \(item.status.rawValue) \(item.occurrences) \(item.trigger.traceID.hex)/\(item.trigger.spanID.hex)"
+            }.sorted())
+        }
+        #expect(outcomes[0].contains { $0.contains(" repeat_failure open ") } && outcomes[0].contains { $0.contains(" stale_connector_data open ") })
+        #expect(outcomes[1] == outcomes[0])
+        #expect(outcomes[2] == outcomes[0])
+    }
 }

@@ -48,17 +48,14 @@ public enum LinkedWorkflowFixture {
                          attributes: [Attribute("exception.type", .string("CardDeclined"))])
     }
 
-    /// The spans in two phases, as requests: first the spans no pattern counts, 3 to a request in
-    /// a shuffled (seeded) order; then the ones patterns count (failures, stale reads), one to a
-    /// request in start order. Today which span triggers an exception depends on the order its
-    /// facts arrive in (the limit-th of those present when the pattern completes), so only facts
-    /// arriving in start order give the same exceptions whatever the writer or instance.
-    public static func phases(_ spans: [Span], seed: UInt64) -> (structure: [TraceBatch], facts: [TraceBatch]) {
-        let counted = spans.filter { !$0.attributes.isEmpty || !$0.events.isEmpty }
-        let rest = spans.filter { $0.attributes.isEmpty && $0.events.isEmpty }
-        let facts = counted.sorted { ($0.startTimeUnixNano, $0.traceID.hex) < ($1.startTimeUnixNano, $1.traceID.hex) }
-            .map { TraceBatch.stub(service: "jobs", spans: [$0]) }
-        return (requests(rest, seed: seed), facts)
+    /// Requests of `size` spans, the traces in a shuffled (seeded) order, each trace's spans
+    /// deepest first (as exporters send them: a child ends before its parent).
+    public static func tracesShuffled(_ spans: [Span], seed: UInt64, size: Int = 5) -> [TraceBatch] {
+        var random = SeededRandom(seed: seed)
+        let traces = Dictionary(grouping: spans, by: \.traceID).values.map { $0.sorted { $0.startTimeUnixNano > $1.startTimeUnixNano } }
+            .sorted { $0[0].traceID.hex < $1[0].traceID.hex }.shuffled(using: &random)
+        let ordered = traces.flatMap { $0 }
+        return stride(from: 0, to: ordered.count, by: size).map { TraceBatch.stub(service: "jobs", spans: Array(ordered[$0..<min($0 + size, ordered.count)])) }
     }
 
     /// Requests of 3 spans each in a shuffled (seeded) order.

@@ -47,12 +47,12 @@ struct PostgresDetectionContext: DetectionContext {
         try state.count(WorkflowKey(workflow: workflow, detector: detector, key: key), session)
     }
 
-    func isFiled(_ dedupeKey: DedupeKey) throws -> Bool {
-        try state.filed(dedupeKey, workflow: workflow, session) != nil
+    func filed(_ dedupeKey: DedupeKey) throws -> FiledException? {
+        try state.filed(dedupeKey, workflow: workflow, session)
     }
 
-    func isActive(_ dedupeKey: DedupeKey) throws -> Bool {
-        try state.filed(dedupeKey, workflow: workflow, session)?.status.isActive ?? false
+    func mayRetrigger(_ key: String, triggerStart: UInt64?) -> Bool {
+        state.hints.mayRetrigger(workflow: workflow, detector: detector, key: key, triggerStart: triggerStart)
     }
 
     func spans(named name: String, startingAfter start: UInt64) throws -> [CausalNode] {

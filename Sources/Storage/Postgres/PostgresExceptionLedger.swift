@@ -44,9 +44,36 @@ struct PostgresExceptionLedger: ExceptionLedger {
             RETURNING id
             """)
         guard !rows.isEmpty else { return nil }
-        let filed = FiledException(id: id, status: .open, occurrences: detection.occurrences, openedAtUnixNano: stamp)
+        let filed = FiledException(id: id, status: .open, occurrences: detection.occurrences, openedAtUnixNano: stamp,
+                                   triggerStartUnixNano: detection.triggerStartUnixNano)
         state.setFiled(filed, detection.dedupeKey, workflow: workflow)
         return filed
+    }
+
+    func rekey(_ exception: FiledException, to id: String, trigger: SpanReference, _ detection: Detection, workflow: Int64) throws -> FiledException {
+        try flush()   // the history it copies, the occurrences it carries
+        var binds = PostgresBindings()
+        binds.append(id)
+        binds.append(ByteBuffer(bytes: trigger.traceID.bytes))
+        binds.append(ByteBuffer(bytes: trigger.spanID.bytes))
+        binds.append(detection.callID.map(ByteBuffer.init(string:)))
+        binds.append(stamp)
+        binds.append(exception.id)
+        try session.execute(PostgresQuery(unsafeSQL: ExceptionRekey.copy(id: "$1", trace: "$2", span: "$3", callID: "$4", now: "$5", old: "$6"), binds: binds))
+        try session.execute(PostgresQuery(unsafeSQL: ExceptionRekey.copyHistory(id: "$1", old: "$2", idAgain: "$1"), binds: {
+            var binds = PostgresBindings()
+            binds.append(id)
+            binds.append(exception.id)
+            return binds
+        }()))
+        try session.execute("""
+            UPDATE exception SET status = 'merged', merged_into = \(id), updated_at_unix_nano = \(stamp) WHERE id = \(exception.id)
+            """)
+        var moved = exception
+        moved.id = id
+        moved.triggerStartUnixNano = detection.triggerStartUnixNano
+        state.setFiled(moved, detection.dedupeKey, workflow: workflow)
+        return moved
     }
 
     func repeated(_ exception: FiledException, _ dedupeKey: DedupeKey, workflow: Int64, summary: String) throws {
@@ -219,6 +246,10 @@ extension PostgresExceptionLedger: FactLedger {
 
     func allKeys(workflow: Int64) throws -> [(detector: String, key: String)] {
         try state.allKeys(workflow: workflow, session)
+    }
+
+    func noteRound(earliestNewFacts: [WorkflowKey: UInt64], merged: Set<Int64>) {
+        state.hints.note(earliestNewFacts: earliestNewFacts, merged: merged)
     }
 
     func setSettleWindow(workflow: Int64, dueAt: UInt64?) throws {

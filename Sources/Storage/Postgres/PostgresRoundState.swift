@@ -18,6 +18,8 @@ final class PostgresRoundState {
     var settleWindows: [Int64: UInt64?] = [:]
     /// History lines not yet written: a round writes them together (`PostgresExceptionLedger.flush`).
     var history: [(id: String, actor: String, action: String, note: String, owner: String?)] = []
+    /// What the round brings that may move a filed trigger.
+    let hints = RetriggerHints()
     /// The workflows that got new spans: read with the first batch.
     var active: Set<Int64> = []
 
@@ -37,14 +39,17 @@ final class PostgresRoundState {
             counts[workflow, default: [:]][detector, default: [:]][String(buffer: key)] = Int(count)
         }
         for row in try session.rows("""
-            SELECT DISTINCT ON (workflow_id, dedupe_key) workflow_id, dedupe_key, id, status, occurrences, opened_at_unix_nano
-            FROM exception WHERE workflow_id = ANY(\(missing)::int8[]) AND status <> 'merged'
-            ORDER BY workflow_id, dedupe_key, opened_at_unix_nano, id
+            SELECT DISTINCT ON (exception.workflow_id, exception.dedupe_key) exception.workflow_id, exception.dedupe_key, exception.id,
+                exception.status, exception.occurrences, exception.opened_at_unix_nano, span.start_time_unix_nano
+            FROM exception LEFT JOIN span ON span.trace_id = exception.trace_id AND span.span_id = exception.span_id
+            WHERE exception.workflow_id = ANY(\(missing)::int8[]) AND exception.status <> 'merged'
+            ORDER BY exception.workflow_id, exception.dedupe_key, exception.opened_at_unix_nano, exception.id
             """) {
-            let (workflow, key, id, status, occurrences, opened) = try row.decode((Int64, ByteBuffer, String, String, Int64, Int64).self)
+            let (workflow, key, id, status, occurrences, opened, triggerStart) = try row.decode((Int64, ByteBuffer, String, String, Int64, Int64, Int64?).self)
             guard let dedupeKey = DedupeKey(text: String(buffer: key)) else { continue }
             filed[workflow, default: [:]][dedupeKey] = FiledException(id: id, status: ExceptionStatus(rawValue: status) ?? .open,
-                                                                     occurrences: Int(occurrences), openedAtUnixNano: opened)
+                                                                     occurrences: Int(occurrences), openedAtUnixNano: opened,
+                                                                     triggerStartUnixNano: triggerStart.map { UInt64(bitPattern: $0) })
         }
     }
 

@@ -7,7 +7,7 @@ import TraceModel
 /// A round's detection facts: each (trace, detector, key) newly stored and how many, and the
 /// failure facts taken back (a wrapper's, once its child's failure is known).
 struct PostgresFacts: Sendable {
-    var stored: [(trace: TraceID, detector: String, key: String, count: Int)] = []
+    var stored: [(trace: TraceID, detector: String, key: String, count: Int, earliest: UInt64)] = []
     var dropped: [(trace: TraceID, detector: String, key: String)] = []
 
     /// The new spans of one trace that count towards one key of a counting pattern, placed in
@@ -76,32 +76,41 @@ extension PostgresStore: QueueMaintenance {
     func storeCountedFacts(_ groups: [PostgresFacts.Group], into found: inout PostgresFacts,
                            _ connection: PostgresConnection, _ logger: Logger) async throws {
         guard !groups.isEmpty else { return }
-        var filed: Set<WorkflowKey> = []
+        // The filed pattern's trigger start, per key (0 when not known: nothing earlier is stored).
+        var filed: [WorkflowKey: UInt64] = [:]
         let rows = try await connection.query("""
-            SELECT DISTINCT exception.workflow_id, exception.dedupe_key FROM exception
+            SELECT DISTINCT ON (exception.workflow_id, exception.dedupe_key) exception.workflow_id, exception.dedupe_key, span.start_time_unix_nano
+            FROM exception
             JOIN unnest(\(groups.map(\.workflow))::int8[], \(groups.map { ByteBuffer(string: DedupeKey(detector: $0.detector, key: $0.key).text) })::bytea[])
                 AS g(workflow_id, dedupe_key) ON exception.workflow_id = g.workflow_id AND exception.dedupe_key = g.dedupe_key
+            LEFT JOIN span ON span.trace_id = exception.trace_id AND span.span_id = exception.span_id
             WHERE exception.status <> 'merged'
+            ORDER BY exception.workflow_id, exception.dedupe_key, exception.opened_at_unix_nano, exception.id
             """, logger: logger)
-        for try await (workflow, key) in rows.decode((Int64, ByteBuffer).self) {
+        for try await (workflow, key, start) in rows.decode((Int64, ByteBuffer, Int64?).self) {
             guard let dedupeKey = DedupeKey(text: String(buffer: key)) else { continue }
-            filed.insert(WorkflowKey(workflow: workflow, detector: dedupeKey.detector, key: dedupeKey.key))
+            filed[WorkflowKey(workflow: workflow, detector: dedupeKey.detector, key: dedupeKey.key)] = start.map { UInt64(bitPattern: $0) } ?? 0
         }
         var facts: [(span: SpanRows.SpanRow, detector: String, key: String)] = []
+        var earlier: [(span: SpanRows.SpanRow, detector: String, key: String)] = []
         for group in groups {
-            if filed.contains(WorkflowKey(workflow: group.workflow, detector: group.detector, key: group.key)) {
-                found.stored.append((group.trace, group.detector, group.key, Set(group.spans.map(\.reference)).count))
+            if let triggerStart = filed[WorkflowKey(workflow: group.workflow, detector: group.detector, key: group.key)] {
+                // Filed: counted, and stored only if it started no later than the trigger (it may move it).
+                found.stored.append((group.trace, group.detector, group.key, Set(group.spans.map(\.reference)).count,
+                                     group.spans.map(\.startTimeUnixNano).min() ?? .max))
+                earlier += group.spans.filter { $0.startTimeUnixNano <= triggerStart }.map { ($0, group.detector, group.key) }
             } else {
                 facts += group.spans.map { ($0, group.detector, group.key) }
             }
         }
         found.stored += try await insertFacts(facts, connection, logger)
+        _ = try await insertFacts(earlier, connection, logger)   // counted above
     }
 
     /// Stores `facts` in one statement, locking rows in data order; returns how many of each
     /// (trace, detector, key) were new.
     func insertFacts(_ facts: [(span: SpanRows.SpanRow, detector: String, key: String)], _ connection: PostgresConnection,
-                     _ logger: Logger) async throws -> [(trace: TraceID, detector: String, key: String, count: Int)] {
+                     _ logger: Logger) async throws -> [(trace: TraceID, detector: String, key: String, count: Int, earliest: UInt64)] {
         guard !facts.isEmpty else { return [] }
         var facts = facts
         facts.sort { first, second in   // the order rows are locked in: the same on every instance
@@ -116,17 +125,18 @@ extension PostgresStore: QueueMaintenance {
                                  \(facts.map { ByteBuffer(string: $0.key) })::bytea[], \(facts.map { ByteBuffer(bytes: $0.span.spanID) })::bytea[],
                                  \(facts.map { Int64(bitPattern: $0.span.startTimeUnixNano) })::int8[])
             ON CONFLICT DO NOTHING
-            RETURNING trace_id, detector, key
+            RETURNING trace_id, detector, key, start_time_unix_nano
             """, logger: logger)
-        var counts: [WorkflowFactKey: Int] = [:]
+        var counts: [WorkflowFactKey: (count: Int, earliest: UInt64)] = [:]
         var order: [WorkflowFactKey] = []
-        for try await (trace, detector, key) in rows.decode((ByteBuffer, String, ByteBuffer).self) {
+        for try await (trace, detector, key, start) in rows.decode((ByteBuffer, String, ByteBuffer, Int64).self) {
             guard let trace = TraceID(buffer: trace) else { throw StorageError("a stored fact has a malformed trace id") }
             let item = WorkflowFactKey(trace: trace, detector: detector, key: String(buffer: key))
             if counts[item] == nil { order.append(item) }
-            counts[item, default: 0] += 1
+            let known = counts[item] ?? (0, .max)
+            counts[item] = (known.count + 1, min(known.earliest, UInt64(bitPattern: start)))
         }
-        return order.map { ($0.trace, $0.detector, $0.key, counts[$0] ?? 0) }
+        return order.map { ($0.trace, $0.detector, $0.key, counts[$0]?.count ?? 0, counts[$0]?.earliest ?? .max) }
     }
 
     /// A fact's trace, detector and key.
@@ -144,7 +154,9 @@ extension PostgresStore: QueueMaintenance {
         let merges = stitcher.merges
         guard !merges.isEmpty || !detection.detectors.isEmpty else { return [] }
         let placed = found.stored.compactMap { fact in
-            stitcher.workflow(of: fact.trace).map { (key: WorkflowKey(workflow: $0.id, detector: fact.detector, key: fact.key), count: fact.count) }
+            stitcher.workflow(of: fact.trace).map {
+                (key: WorkflowKey(workflow: $0.id, detector: fact.detector, key: fact.key), count: fact.count, earliest: fact.earliest)
+            }
         }
         let placedDrops = found.dropped.compactMap { fact in
             stitcher.workflow(of: fact.trace).map { WorkflowKey(workflow: $0.id, detector: fact.detector, key: fact.key) }

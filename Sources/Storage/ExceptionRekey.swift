@@ -1,0 +1,31 @@
+/// The statements that move an item to a new id (`ExceptionLedger.rekey`), the same SQL on
+/// SQLite and PostgreSQL, each store giving its own placeholders.
+enum ExceptionRekey {
+    /// Every column of `exception` but those `copy` sets itself.
+    static let copied = [
+        "class", "category", "severity", "status", "owner", "sla_nanos", "due_at_unix_nano", "summary", "service", "tool", "dedupe_key",
+        "workflow_id", "occurrences", "opened_at_unix_nano", "first_action_at_unix_nano", "resolved_at_unix_nano", "blocking", "escalate_to",
+        "decision", "decided_by", "decided_at_unix_nano", "breached_at_unix_nano", "frozen_workflow_key",
+    ]
+
+    /// Copies item `old` to `id` with the new trigger (`trace`, `span`), call id and update time;
+    /// an item `id` filed before (merged away, say) takes the copy over.
+    static func copy(id: String, trace: String, span: String, callID: String, now: String, old: String) -> String {
+        let columns = copied.joined(separator: ", ")
+        let set = (copied + ["trace_id", "span_id", "call_id", "updated_at_unix_nano", "merged_into"]).map { "\($0) = excluded.\($0)" }
+        return """
+            INSERT INTO exception (id, trace_id, span_id, call_id, updated_at_unix_nano, merged_into, \(columns))
+            SELECT \(id), \(trace), \(span), \(callID), \(now), NULL, \(columns) FROM exception WHERE id = \(old)
+            ON CONFLICT (id) DO UPDATE SET \(set.joined(separator: ", "))
+            """
+    }
+
+    /// Copies the history of `old` to `id`, unless `id` has a history of its own.
+    static func copyHistory(id: String, old: String, idAgain: String) -> String {
+        """
+        INSERT INTO exception_history (exception_id, at_unix_nano, actor, action, note, owner)
+        SELECT \(id), at_unix_nano, actor, action, note, owner FROM exception_history
+        WHERE exception_id = \(old) AND NOT EXISTS (SELECT 1 FROM exception_history WHERE exception_id = \(idAgain)) ORDER BY id
+        """
+    }
+}
