@@ -19,13 +19,4 @@ enum ExceptionRekey {
             ON CONFLICT (id) DO UPDATE SET \(set.joined(separator: ", "))
             """
     }
-
-    /// Copies the history of `old` to `id`, unless `id` has a history of its own.
-    static func copyHistory(id: String, old: String, idAgain: String) -> String {
-        """
-        INSERT INTO exception_history (exception_id, at_unix_nano, actor, action, note, owner)
-        SELECT \(id), at_unix_nano, actor, action, note, owner FROM exception_history
-        WHERE exception_id = \(old) AND NOT EXISTS (SELECT 1 FROM exception_history WHERE exception_id = \(idAgain)) ORDER BY id
-        """
-    }
 }

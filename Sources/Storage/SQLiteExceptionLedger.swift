@@ -53,7 +53,6 @@ struct SQLiteExceptionLedger: ExceptionLedger {
         let now = Int64(bitPattern: now)
         try db.cachedStatement(sql: ExceptionRekey.copy(id: "?", trace: "?", span: "?", callID: "?", now: "?", old: "?"))
             .execute(arguments: [id, Data(trigger.traceID.bytes), Data(trigger.spanID.bytes), detection.callID, now, exception.id])
-        try db.cachedStatement(sql: ExceptionRekey.copyHistory(id: "?", old: "?", idAgain: "?")).execute(arguments: [id, exception.id, id])
         try db.cachedStatement(sql: "UPDATE exception SET status = 'merged', merged_into = ?, updated_at_unix_nano = ? WHERE id = ?")
             .execute(arguments: [id, now, exception.id])
         var moved = exception

@@ -60,12 +60,6 @@ struct PostgresExceptionLedger: ExceptionLedger {
         binds.append(stamp)
         binds.append(exception.id)
         try session.execute(PostgresQuery(unsafeSQL: ExceptionRekey.copy(id: "$1", trace: "$2", span: "$3", callID: "$4", now: "$5", old: "$6"), binds: binds))
-        try session.execute(PostgresQuery(unsafeSQL: ExceptionRekey.copyHistory(id: "$1", old: "$2", idAgain: "$1"), binds: {
-            var binds = PostgresBindings()
-            binds.append(id)
-            binds.append(exception.id)
-            return binds
-        }()))
         try session.execute("""
             UPDATE exception SET status = 'merged', merged_into = \(id), updated_at_unix_nano = \(stamp) WHERE id = \(exception.id)
             """)
