@@ -6,6 +6,8 @@ public struct AttributeRuleDetector: Detector {
     public let rule: AttributeRule
     public var name: String { "rule:" + rule.name }
     public var needsEveryFact: Bool { false }
+    /// Judged again once its workflow settles: its trigger is final then (`CountedPattern`).
+    public var settles: Bool { true }
 
     public init(rule: AttributeRule) {
         self.rule = rule

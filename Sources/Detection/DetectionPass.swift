@@ -20,21 +20,18 @@ public struct DetectionPass<Ledger: FactLedger> {
 
     var ledger: Ledger { filing.ledger }
 
-    /// Runs the pass at `now`: `facts` new this round (each judged; `earliest`: when the first
-    /// of them started), `dropped` facts taken back (a wrapper's failure once its child's is
-    /// known), `workflows` those that got new spans. Returns the exceptions it opened.
-    public func run(merges: [(absorbed: Int64, survivor: Int64)], facts: [(key: WorkflowKey, count: Int, earliest: UInt64)], dropped: [WorkflowKey],
+    /// Runs the pass at `now`: `facts` new this round (each judged), `dropped` facts taken back
+    /// (a wrapper's failure once its child's is known), `workflows` those that got new spans.
+    /// Returns the exceptions it opened.
+    public func run(merges: [(absorbed: Int64, survivor: Int64)], facts: [(key: WorkflowKey, count: Int)], dropped: [WorkflowKey],
                     workflows: Set<Int64>, now: UInt64) throws -> [String] {
         for merge in merges { try ledger.mergeWorkflow(merge.absorbed, into: merge.survivor) }
         var round = DetectionRound(detectors: byName, filing: filing, settled: false)
         var deltas: [WorkflowKey: Int] = [:]
-        var earliest: [WorkflowKey: UInt64] = [:]
         for fact in facts {
             round.touch(fact.key.workflow, fact.key.detector, fact.key.key)
             deltas[fact.key, default: 0] += fact.count
-            earliest[fact.key] = min(earliest[fact.key] ?? .max, fact.earliest)
         }
-        ledger.noteRound(earliestNewFacts: earliest, merged: Set(merges.map(\.survivor)))
         for key in dropped { deltas[key, default: 0] -= 1 }
         try ledger.addCounts(deltas)
         let survivors = Set(merges.map(\.survivor))

@@ -53,10 +53,6 @@ public protocol DetectionContext: SpanLookup {
     func isActive(_ dedupeKey: DedupeKey) throws -> Bool
     /// The exception filed for this pattern in the workflow, if any.
     func filed(_ dedupeKey: DedupeKey) throws -> FiledException?
-    /// Whether this round may have moved the trigger of `key`'s pattern, filed with a trigger
-    /// that started at `triggerStart` (nil: unknown): a fact of it that started no later arrived,
-    /// or the workflow merged with another. Else the trigger stands and is not read again.
-    func mayRetrigger(_ key: String, triggerStart: UInt64?) -> Bool
     /// The workflow's spans called `name` that started after `start` (without their links).
     func spans(named name: String, startingAfter start: UInt64) throws -> [CausalNode]
     /// Whether any span of the workflow started after `time` (the run went on).
@@ -97,10 +93,12 @@ extension DetectionContext {
 }
 
 /// A counting pattern: fires when a key has `limit` facts; later facts add occurrences. Its
-/// trigger is the `limit`-th fact in start order (then trace and span id) of all the workflow's
-/// facts of the key — whatever order they arrived in — so the exception id depends only on the
-/// spans. Reads the count (kept by the writer), and the `limit`-th fact when first filing or
-/// when the round may have moved it (an earlier fact arrived, or workflows merged).
+/// trigger is the `limit`-th fact in start order (then trace and span id) of the workflow's
+/// facts of the key. Facts arrive in any order, and partial workflows merge, so the trigger an
+/// item was filed with is provisional: once the workflow has gone quiet (`settled`) it is read
+/// again, from all the facts, and the item moves to the id the spans give it — the same whatever
+/// the order the spans arrived in, or the instance that received them. Reads the count (kept by
+/// the writer), and the `limit`-th fact when first filing and when settled.
 struct CountedPattern {
     var count: Int
     var trigger: FactOccurrence?
@@ -108,11 +106,7 @@ struct CountedPattern {
     init?(key: String, dedupeKey: DedupeKey, limit: Int, in context: some DetectionContext) throws {
         count = try context.count(key)
         guard count >= limit else { return nil }
-        if let filed = try context.filed(dedupeKey), !context.mayRetrigger(key, triggerStart: filed.triggerStartUnixNano) {
-            trigger = nil
-        } else {
-            trigger = try context.fact(key, at: limit - 1)
-        }
+        trigger = try context.isFiled(dedupeKey) && !context.settled ? nil : try context.fact(key, at: limit - 1)
     }
 }
 

@@ -13,7 +13,4 @@ public protocol FactLedger: ExceptionLedger {
     func allKeys(workflow: Int64) throws -> [(detector: String, key: String)]
     /// Ends the workflow's settle window (nil) or (re)starts it, to end at `dueAt`.
     func setSettleWindow(workflow: Int64, dueAt: UInt64?) throws
-    /// What the round brings that may move a pattern's trigger, for its contexts'
-    /// `mayRetrigger`: the earliest start of the new facts of each key, and the workflows merges joined.
-    func noteRound(earliestNewFacts: [WorkflowKey: UInt64], merged: Set<Int64>)
 }

@@ -5,7 +5,8 @@ public struct FiledException: Sendable, Equatable {
     public var occurrences: Int
     public var openedAtUnixNano: Int64
     /// When its trigger span started (nil: not known, e.g. the span aged out): a fact of the
-    /// pattern that started earlier may move the trigger (`DetectionContext.mayRetrigger`).
+    /// pattern that started no later may move the trigger once the workflow settles, so the
+    /// writer stores it (`CountedPattern`).
     public var triggerStartUnixNano: UInt64?
 
     public init(id: String, status: ExceptionStatus, occurrences: Int, openedAtUnixNano: Int64, triggerStartUnixNano: UInt64? = nil) {

@@ -6,6 +6,8 @@ public struct StaleConnectorDataDetector: Detector {
     public let configuration: DetectionConfiguration
     public var name: String { "stale_connector_data" }
     public var needsEveryFact: Bool { false }
+    /// Judged again once its workflow settles: its trigger is final then (`CountedPattern`).
+    public var settles: Bool { true }
 
     public init(configuration: DetectionConfiguration) {
         self.configuration = configuration

@@ -26,11 +26,11 @@ struct FactWriter {
 
     /// The facts of counting patterns (`SpanRows.factGroups`) of the spans that were new: stored
     /// until the pattern is filed in the workflow, then only counted — but for one that started
-    /// no later than the filed trigger (it may move the trigger: `CountedPattern`). Returns what
-    /// to count, with the earliest start of each group.
+    /// no later than the filed trigger (it may move the trigger once the workflow settles:
+    /// `CountedPattern`). Returns what to count.
     func count(_ groups: [(rows: SpanRows, isNew: [Bool])], workflowOf: (TraceID) -> Int64?, cache: DetectionCache,
-               _ db: Database) throws -> [(trace: TraceID, detector: String, key: String, count: Int, earliest: UInt64)] {
-        var counts: [(trace: TraceID, detector: String, key: String, count: Int, earliest: UInt64)] = []
+               _ db: Database) throws -> [(trace: TraceID, detector: String, key: String, count: Int)] {
+        var counts: [(trace: TraceID, detector: String, key: String, count: Int)] = []
         for (rows, isNew) in groups {
             for group in rows.factGroups {
                 let members = group.spans.filter { isNew[$0] }
@@ -43,8 +43,7 @@ struct FactWriter {
                 } else {
                     count = try members.reduce(0) { stored, member in try stored + (store(rows.spans[member], group.detector, group.key) ? 1 : 0) }
                 }
-                let earliest = members.map { rows.spans[$0].startTimeUnixNano }.min() ?? .max
-                if count > 0 { counts.append((group.trace, group.detector, group.key, count, earliest)) }
+                if count > 0 { counts.append((group.trace, group.detector, group.key, count)) }
             }
         }
         return counts

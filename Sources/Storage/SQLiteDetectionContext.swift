@@ -11,7 +11,6 @@ struct SQLiteDetectionContext: DetectionContext {
     let detector: String
     let settled: Bool
     let cache: DetectionCache
-    let hints: RetriggerHints
 
     func facts(_ key: String) throws -> [FactOccurrence] {
         try FactQueries.facts(db, workflow: workflow, detector: detector, key: key)
@@ -31,10 +30,6 @@ struct SQLiteDetectionContext: DetectionContext {
 
     func filed(_ dedupeKey: DedupeKey) throws -> FiledException? {
         try cache.filed(dedupeKey, workflow: workflow, db)
-    }
-
-    func mayRetrigger(_ key: String, triggerStart: UInt64?) -> Bool {
-        hints.mayRetrigger(workflow: workflow, detector: detector, key: key, triggerStart: triggerStart)
     }
 
     func spans(named name: String, startingAfter start: UInt64) throws -> [CausalNode] {

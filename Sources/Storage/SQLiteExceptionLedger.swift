@@ -14,12 +14,10 @@ struct SQLiteExceptionLedger: ExceptionLedger {
     let now: UInt64
     /// Repeats of active exceptions not yet written: a round writes them together (`flush`).
     let repeats = RepeatedOccurrences()
-    /// What the round brings that may move a filed trigger.
-    let hints = RetriggerHints()
     var cache: DetectionCache { store.detectionCache }
 
     func context(workflow: Int64, detector: String, settled: Bool) -> SQLiteDetectionContext {
-        SQLiteDetectionContext(db: db, workflow: workflow, detector: detector, settled: settled, cache: cache, hints: hints)
+        SQLiteDetectionContext(db: db, workflow: workflow, detector: detector, settled: settled, cache: cache)
     }
 
     func filed(_ dedupeKey: DedupeKey, workflow: Int64) throws -> FiledException? {
@@ -192,10 +190,6 @@ extension SQLiteExceptionLedger: FactLedger {
         try Row.fetchAll(db.cachedStatement(sql: "SELECT detector, key FROM fact_count WHERE workflow_id = ?"), arguments: [workflow]).map { row in
             (row["detector"], row["key"])
         }
-    }
-
-    func noteRound(earliestNewFacts: [WorkflowKey: UInt64], merged: Set<Int64>) {
-        hints.note(earliestNewFacts: earliestNewFacts, merged: merged)
     }
 
     func setSettleWindow(workflow: Int64, dueAt: UInt64?) throws {

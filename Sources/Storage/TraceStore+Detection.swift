@@ -9,14 +9,12 @@ extension TraceStore {
     /// dropped facts of traces, placed in the workflows the stitcher put them in. Returns the
     /// exceptions it opened.
     func detect(
-        _ db: Database, facts: [(trace: TraceID, detector: String, key: String, count: Int, earliest: UInt64)],
+        _ db: Database, facts: [(trace: TraceID, detector: String, key: String, count: Int)],
         dropped: [(trace: TraceID, detector: String, key: String)], workflows: Set<Int64>,
         stitcher: WorkflowStitcher<SQLiteWorkflowMembership>, now: UInt64
     ) throws -> [String] {
         let placed = facts.compactMap { fact in
-            stitcher.workflow(of: fact.trace).map {
-                (key: WorkflowKey(workflow: $0.id, detector: fact.detector, key: fact.key), count: fact.count, earliest: fact.earliest)
-            }
+            stitcher.workflow(of: fact.trace).map { (key: WorkflowKey(workflow: $0.id, detector: fact.detector, key: fact.key), count: fact.count) }
         }
         let placedDrops = dropped.compactMap { fact in
             stitcher.workflow(of: fact.trace).map { WorkflowKey(workflow: $0.id, detector: fact.detector, key: fact.key) }

@@ -124,7 +124,7 @@ public final class TraceStore: Sendable {
             var inserted = 0
             var newSpansByTrace: [TraceID: Int] = [:]
             var links: [(from: TraceID, to: TraceID)] = []
-            var facts: [(trace: TraceID, detector: String, key: String, count: Int, earliest: UInt64)] = []
+            var facts: [(trace: TraceID, detector: String, key: String, count: Int)] = []
             var dropped: [(trace: TraceID, detector: String, key: String)] = []
             var counted: [(rows: SpanRows, isNew: [Bool])] = []
             let factWriter = try FactWriter(db)
@@ -163,7 +163,7 @@ public final class TraceStore: Sendable {
                     let wrapper = try span.facts.contains { failures.detectors.contains($0.detector) } && failures.hasFailedChild(trace: span.traceID, span: span.spanID)
                     for fact in span.facts where !(wrapper && failures.detectors.contains(fact.detector)) {
                         if try factWriter.store(span, fact.detector, fact.key) {
-                            facts.append((span.trace, fact.detector, fact.key, 1, span.startTimeUnixNano))
+                            facts.append((span.trace, fact.detector, fact.key, 1))
                         }
                     }
                     for correlation in span.correlations {

@@ -16,7 +16,6 @@ struct CountingContext: DetectionContext {
     func keys() -> [String] { base.keys() }
     func node(_ reference: SpanReference) -> CausalNode? { base.node(reference) }
     func filed(_ dedupeKey: DedupeKey) -> FiledException? { nil }
-    func mayRetrigger(_ key: String, triggerStart: UInt64?) -> Bool { true }
     func reviewerApproved(tool: String) -> Bool { false }
     func hasSpans(startingAfter time: UInt64) -> Bool { base.hasSpans(startingAfter: time) }
     func spans(named name: String, startingAfter start: UInt64) -> [CausalNode] {

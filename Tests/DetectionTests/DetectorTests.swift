@@ -14,7 +14,6 @@ struct MemoryContext: DetectionContext {
     func keys() -> [String] { factsByKey.keys.sorted() }
     func node(_ reference: SpanReference) -> CausalNode? { graph.node(reference) }
     func filed(_ dedupeKey: DedupeKey) -> FiledException? { nil }
-    func mayRetrigger(_ key: String, triggerStart: UInt64?) -> Bool { true }
     func reviewerApproved(tool: String) -> Bool { false }
     func hasSpans(startingAfter time: UInt64) -> Bool { graph.nodes.contains { $0.span.startTimeUnixNano > time } }
     func spans(named name: String, startingAfter start: UInt64) -> [CausalNode] {

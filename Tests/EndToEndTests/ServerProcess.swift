@@ -1,3 +1,4 @@
+import CausewayServer
 import Foundation
 import TestSupport
 
@@ -28,7 +29,8 @@ final class ServerProcess {
         process.arguments = ["serve", "--db", databasePath, "--otlp-grpc", "127.0.0.1:0", "--otlp-http", "127.0.0.1:0",
                              "--api", "127.0.0.1:0", "--log-level", "warning"]
         if let configuration {
-            let path = databasePath + ".yaml"
+            // Beside the database file, or (a PostgreSQL address) in a directory of its own.
+            let path = (CausewayConfiguration.isPostgresURL(databasePath) ? temporaryDatabasePath() : databasePath) + ".yaml"
             try configuration.write(toFile: path, atomically: true, encoding: .utf8)
             process.arguments! += ["--config", path]
         }
@@ -57,12 +59,12 @@ final class ServerProcess {
     }
 
     /// Two servers on one database, started at the same moment (each on a thread of its own).
-    static func startTogether(databasePath: String) throws -> (ServerProcess, ServerProcess) {
+    static func startTogether(databasePath: String, configuration: String? = nil) throws -> (ServerProcess, ServerProcess) {
         let results = Results()
         let group = DispatchGroup()
         for index in 0..<2 {
             DispatchQueue.global().async(group: group) {
-                let started = Result { try ServerProcess(databasePath: databasePath) }
+                let started = Result { try ServerProcess(databasePath: databasePath, configuration: configuration) }
                 results.lock.withLock { results.started[index] = started }
             }
         }

@@ -63,6 +63,7 @@ struct PostgresWritersTests {
         let reference = try TraceStore(path: temporaryDatabasePath())
         try await Self.write(LinkedWorkflowFixture.tracesShuffled(spans, seed: 1), with: SpanWriter(store: reference, logger: Logger(label: "sqlite")),
                              concurrently: false)
+        try await StoreContractTests.settleAll(reference)
 
         for seed: UInt64 in [2, 3, 4] {
             let database = try await PostgresTestDatabase.create()
@@ -78,6 +79,10 @@ struct PostgresWritersTests {
             async let two: Void = Self.write(Array(requests[half...]) + Array(requests[..<half]),
                                              with: SpanWriter(store: second, logger: Logger(label: "second")))
             _ = try await (one, two)
+            // The workflow goes quiet; either instance's settle pass settles it, once.
+            async let settledFirst: Void = StoreContractTests.settleAll(first)
+            async let settledSecond: Void = StoreContractTests.settleAll(second)
+            _ = try await (settledFirst, settledSecond)
 
             for reader in [first, second] {
                 let workflow = try #require(try await reader.workflow(containing: LinkedWorkflowFixture.trace(39)))

@@ -51,10 +51,6 @@ struct PostgresDetectionContext: DetectionContext {
         try state.filed(dedupeKey, workflow: workflow, session)
     }
 
-    func mayRetrigger(_ key: String, triggerStart: UInt64?) -> Bool {
-        state.hints.mayRetrigger(workflow: workflow, detector: detector, key: key, triggerStart: triggerStart)
-    }
-
     func spans(named name: String, startingAfter start: UInt64) throws -> [CausalNode] {
         var binds = PostgresBindings()
         binds.append(workflow)

@@ -242,10 +242,6 @@ extension PostgresExceptionLedger: FactLedger {
         try state.allKeys(workflow: workflow, session)
     }
 
-    func noteRound(earliestNewFacts: [WorkflowKey: UInt64], merged: Set<Int64>) {
-        state.hints.note(earliestNewFacts: earliestNewFacts, merged: merged)
-    }
-
     func setSettleWindow(workflow: Int64, dueAt: UInt64?) throws {
         state.settleWindows[workflow] = .some(dueAt)
     }

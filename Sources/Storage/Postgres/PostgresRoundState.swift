@@ -18,8 +18,6 @@ final class PostgresRoundState {
     var settleWindows: [Int64: UInt64?] = [:]
     /// History lines not yet written: a round writes them together (`PostgresExceptionLedger.flush`).
     var history: [(id: String, actor: String, action: String, note: String, owner: String?)] = []
-    /// What the round brings that may move a filed trigger.
-    let hints = RetriggerHints()
     /// The workflows that got new spans: read with the first batch.
     var active: Set<Int64> = []
 

@@ -7,7 +7,7 @@ import TraceModel
 /// A round's detection facts: each (trace, detector, key) newly stored and how many, and the
 /// failure facts taken back (a wrapper's, once its child's failure is known).
 struct PostgresFacts: Sendable {
-    var stored: [(trace: TraceID, detector: String, key: String, count: Int, earliest: UInt64)] = []
+    var stored: [(trace: TraceID, detector: String, key: String, count: Int)] = []
     var dropped: [(trace: TraceID, detector: String, key: String)] = []
 
     /// The new spans of one trace that count towards one key of a counting pattern, placed in
@@ -96,8 +96,7 @@ extension PostgresStore: QueueMaintenance {
         for group in groups {
             if let triggerStart = filed[WorkflowKey(workflow: group.workflow, detector: group.detector, key: group.key)] {
                 // Filed: counted, and stored only if it started no later than the trigger (it may move it).
-                found.stored.append((group.trace, group.detector, group.key, Set(group.spans.map(\.reference)).count,
-                                     group.spans.map(\.startTimeUnixNano).min() ?? .max))
+                found.stored.append((group.trace, group.detector, group.key, Set(group.spans.map(\.reference)).count))
                 earlier += group.spans.filter { $0.startTimeUnixNano <= triggerStart }.map { ($0, group.detector, group.key) }
             } else {
                 facts += group.spans.map { ($0, group.detector, group.key) }
@@ -110,7 +109,7 @@ extension PostgresStore: QueueMaintenance {
     /// Stores `facts` in one statement, locking rows in data order; returns how many of each
     /// (trace, detector, key) were new.
     func insertFacts(_ facts: [(span: SpanRows.SpanRow, detector: String, key: String)], _ connection: PostgresConnection,
-                     _ logger: Logger) async throws -> [(trace: TraceID, detector: String, key: String, count: Int, earliest: UInt64)] {
+                     _ logger: Logger) async throws -> [(trace: TraceID, detector: String, key: String, count: Int)] {
         guard !facts.isEmpty else { return [] }
         var facts = facts
         facts.sort { first, second in   // the order rows are locked in: the same on every instance
@@ -125,18 +124,17 @@ extension PostgresStore: QueueMaintenance {
                                  \(facts.map { ByteBuffer(string: $0.key) })::bytea[], \(facts.map { ByteBuffer(bytes: $0.span.spanID) })::bytea[],
                                  \(facts.map { Int64(bitPattern: $0.span.startTimeUnixNano) })::int8[])
             ON CONFLICT DO NOTHING
-            RETURNING trace_id, detector, key, start_time_unix_nano
+            RETURNING trace_id, detector, key
             """, logger: logger)
-        var counts: [WorkflowFactKey: (count: Int, earliest: UInt64)] = [:]
+        var counts: [WorkflowFactKey: Int] = [:]
         var order: [WorkflowFactKey] = []
-        for try await (trace, detector, key, start) in rows.decode((ByteBuffer, String, ByteBuffer, Int64).self) {
+        for try await (trace, detector, key) in rows.decode((ByteBuffer, String, ByteBuffer).self) {
             guard let trace = TraceID(buffer: trace) else { throw StorageError("a stored fact has a malformed trace id") }
             let item = WorkflowFactKey(trace: trace, detector: detector, key: String(buffer: key))
             if counts[item] == nil { order.append(item) }
-            let known = counts[item] ?? (0, .max)
-            counts[item] = (known.count + 1, min(known.earliest, UInt64(bitPattern: start)))
+            counts[item, default: 0] += 1
         }
-        return order.map { ($0.trace, $0.detector, $0.key, counts[$0]?.count ?? 0, counts[$0]?.earliest ?? .max) }
+        return order.map { ($0.trace, $0.detector, $0.key, counts[$0] ?? 0) }
     }
 
     /// A fact's trace, detector and key.
@@ -154,9 +152,7 @@ extension PostgresStore: QueueMaintenance {
         let merges = stitcher.merges
         guard !merges.isEmpty || !detection.detectors.isEmpty else { return [] }
         let placed = found.stored.compactMap { fact in
-            stitcher.workflow(of: fact.trace).map {
-                (key: WorkflowKey(workflow: $0.id, detector: fact.detector, key: fact.key), count: fact.count, earliest: fact.earliest)
-            }
+            stitcher.workflow(of: fact.trace).map { (key: WorkflowKey(workflow: $0.id, detector: fact.detector, key: fact.key), count: fact.count) }
         }
         let placedDrops = found.dropped.compactMap { fact in
             stitcher.workflow(of: fact.trace).map { WorkflowKey(workflow: $0.id, detector: fact.detector, key: fact.key) }
