@@ -11,6 +11,9 @@ public struct Detection: Sendable, Equatable {
     public var trigger: SpanReference?
     /// When the trigger span started, where the detector knows it.
     public var triggerStartUnixNano: UInt64?
+    /// Its trigger is the limit-th fact of a counting pattern (`CountedPattern`): one that starts
+    /// earlier than the filed item's moves the item to the id the spans give it.
+    public var settlesTrigger: Bool { triggerStartUnixNano != nil }
     /// The same pattern in the same workflow is the same exception: detector and key.
     public var dedupeKey: DedupeKey
     /// How many times the pattern has fired: 1 when it first completes, +1 for each repeat.

@@ -29,12 +29,14 @@ public struct ExceptionFiling<Ledger: ExceptionLedger> {
             try ledger.appendHistory(id, action: "opened", note: detection.summary, owner: route.owner)
             return (id, true)
         }
-        if let id = detection.exceptionID, id != existing.id, let trigger = detection.trigger {
-            // The trigger moved: the same item under the id the spans give it, whatever their order.
-            let previous = existing.id
-            existing = try ledger.rekey(existing, to: id, trigger: trigger, detection, workflow: workflow)
-            try ledger.appendHistory(previous, action: "merged", note: "now \(id): an earlier occurrence of the pattern arrived", owner: nil)
-            try ledger.appendHistory(id, action: "rekeyed", note: "was \(previous): an earlier occurrence of the pattern arrived", owner: nil)
+        if detection.settlesTrigger, let id = detection.exceptionID, id != existing.id, let trigger = detection.trigger,
+           let start = detection.triggerStartUnixNano, let filedStart = existing.triggerStartUnixNano, start <= filedStart,
+           let moved = try ledger.rekey(existing, to: id, trigger: trigger, detection, workflow: workflow) {
+            // An earlier occurrence arrived (facts only leave by retention, which moves it later:
+            // never followed): the same item under the id the spans give it, whatever their order.
+            try ledger.appendHistory(existing.id, action: "merged", note: "now \(id): an earlier occurrence of the pattern arrived", owner: nil)
+            try ledger.appendHistory(id, action: "rekeyed", note: "was \(existing.id): an earlier occurrence of the pattern arrived", owner: nil)
+            existing = moved
         }
         guard detection.occurrences > existing.occurrences else { return (existing.id, false) }
         var updated = existing

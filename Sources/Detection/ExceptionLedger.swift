@@ -21,9 +21,9 @@ public protocol ExceptionLedger {
     func reopened(_ exception: FiledException, _ dedupeKey: DedupeKey, workflow: Int64, summary: String) throws
     /// The pattern's trigger moved (an earlier fact arrived, or workflows merged): the item is
     /// now exception `id`, triggered by `trigger` — everything else as `exception` stands (an
-    /// `id` filed before, e.g. merged, takes it over) — and `exception` is marked merged into it.
-    /// Returns the item as filed now.
-    func rekey(_ exception: FiledException, to id: String, trigger: SpanReference, _ detection: Detection, workflow: Int64) throws -> FiledException
+    /// `id` merged away in this workflow before takes it over) — and `exception` is marked merged
+    /// into it. Returns the item as filed now; nil, changing nothing, when a live item has that id.
+    func rekey(_ exception: FiledException, to id: String, trigger: SpanReference, _ detection: Detection, workflow: Int64) throws -> FiledException?
     /// Adds the one occurrence a detection folded into `id` brings, unless one was folded into it
     /// already; whether it did.
     func foldOnce(into id: String) throws -> Bool

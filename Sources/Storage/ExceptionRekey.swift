@@ -9,7 +9,8 @@ enum ExceptionRekey {
     ]
 
     /// Copies item `old` to `id` with the new trigger (`trace`, `span`), call id and update time;
-    /// an item `id` filed before (merged away, say) takes the copy over.
+    /// an item `id` merged away in the same workflow takes the copy over; a live one is left as it
+    /// is (no row changes: the caller keeps the old id). Returns the id when it wrote.
     static func copy(id: String, trace: String, span: String, callID: String, now: String, old: String) -> String {
         let columns = copied.joined(separator: ", ")
         let set = (copied + ["trace_id", "span_id", "call_id", "updated_at_unix_nano", "merged_into"]).map { "\($0) = excluded.\($0)" }
@@ -17,6 +18,8 @@ enum ExceptionRekey {
             INSERT INTO exception (id, trace_id, span_id, call_id, updated_at_unix_nano, merged_into, \(columns))
             SELECT \(id), \(trace), \(span), \(callID), \(now), NULL, \(columns) FROM exception WHERE id = \(old)
             ON CONFLICT (id) DO UPDATE SET \(set.joined(separator: ", "))
+                WHERE exception.status = 'merged' AND exception.workflow_id = excluded.workflow_id
+            RETURNING id
             """
     }
 }

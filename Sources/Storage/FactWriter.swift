@@ -37,7 +37,7 @@ struct FactWriter {
                 guard !members.isEmpty, let workflow = workflowOf(group.trace) else { continue }
                 var count = members.count
                 if let filed = try cache.filed(DedupeKey(detector: group.detector, key: group.key), workflow: workflow, db) {
-                    for member in members where rows.spans[member].startTimeUnixNano <= filed.triggerStartUnixNano ?? 0 {
+                    for member in members where rows.spans[member].startTimeUnixNano <= filed.triggerStartUnixNano ?? .max {
                         _ = try store(rows.spans[member], group.detector, group.key)
                     }
                 } else {

@@ -46,11 +46,12 @@ struct SQLiteExceptionLedger: ExceptionLedger {
         return filed
     }
 
-    func rekey(_ exception: FiledException, to id: String, trigger: SpanReference, _ detection: Detection, workflow: Int64) throws -> FiledException {
+    func rekey(_ exception: FiledException, to id: String, trigger: SpanReference, _ detection: Detection, workflow: Int64) throws -> FiledException? {
         try flush()
         let now = Int64(bitPattern: now)
-        try db.cachedStatement(sql: ExceptionRekey.copy(id: "?", trace: "?", span: "?", callID: "?", now: "?", old: "?"))
-            .execute(arguments: [id, Data(trigger.traceID.bytes), Data(trigger.spanID.bytes), detection.callID, now, exception.id])
+        guard try String.fetchOne(db.cachedStatement(sql: ExceptionRekey.copy(id: "?", trace: "?", span: "?", callID: "?", now: "?", old: "?")),
+                                  arguments: [id, Data(trigger.traceID.bytes), Data(trigger.spanID.bytes), detection.callID, now, exception.id]) != nil
+        else { return nil }
         try db.cachedStatement(sql: "UPDATE exception SET status = 'merged', merged_into = ?, updated_at_unix_nano = ? WHERE id = ?")
             .execute(arguments: [id, now, exception.id])
         var moved = exception

@@ -54,7 +54,7 @@ final class MemoryLedger: ExceptionLedger {
         items[exception.id]?.summary = summary
     }
 
-    func rekey(_ exception: FiledException, to id: String, trigger: SpanReference, _ detection: Detection, workflow: Int64) -> FiledException {
+    func rekey(_ exception: FiledException, to id: String, trigger: SpanReference, _ detection: Detection, workflow: Int64) -> FiledException? {
         flush()
         var moved = exception
         moved.id = id

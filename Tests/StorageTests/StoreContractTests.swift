@@ -316,14 +316,31 @@ struct StoreContractTests {
             for request in LinkedWorkflowFixture.tracesShuffled(spans, seed: seed) { try await writer.write(request) }   // one round each
             writer.finish()
             try await running.value
+            // A reviewer acknowledges what is filed so far: an item that moves at settle stays acknowledged.
+            for item in try await store.exceptions(ExceptionFilter.active, limit: 100, after: nil).items {
+                try await store.apply(.ack, to: item.id, actor: "sam", owner: nil, note: "looking", at: Self.t0 + 100)
+            }
             try await Self.settleAll(store)
             var filter = ExceptionFilter()
             filter.statuses = [.open, .acknowledged, .resolved, .dismissed]
-            outcomes.append(try await store.exceptions(filter, limit: 100, after: nil).items.map { item in
+            let live = try await store.exceptions(filter, limit: 100, after: nil).items
+            #expect(live.allSatisfy { $0.status == .acknowledged }, "seed \(seed)")
+            outcomes.append(live.map { item in
                 "\(item.id) \(item.exceptionClass) \(item.status.rawValue) \(item.occurrences) \(item.trigger.traceID.hex)/\(item.trigger.spanID.hex)"
             }.sorted())
+            // Every id it ever showed leads to one of them (merged into it, or into one that was).
+            var merged = ExceptionFilter()
+            merged.statuses = [.merged]
+            for item in try await store.exceptions(merged, limit: 1000, after: nil).items {
+                var next = item.mergedInto
+                for _ in 0..<100 {
+                    guard let id = next, let record = try await store.exception(id: id)?.record, record.status == .merged else { break }
+                    next = record.mergedInto
+                }
+                #expect(live.contains { $0.id == next }, "seed \(seed): \(item.id) leads nowhere")
+            }
         }
-        #expect(outcomes[0].contains { $0.contains(" repeat_failure open ") } && outcomes[0].contains { $0.contains(" stale_connector_data open ") })
+        #expect(outcomes[0].contains { $0.contains(" repeat_failure acknowledged ") } && outcomes[0].contains { $0.contains(" stale_connector_data acknowledged ") })
         #expect(outcomes[1] == outcomes[0])
         #expect(outcomes[2] == outcomes[0])
     }

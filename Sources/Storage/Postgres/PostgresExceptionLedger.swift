@@ -50,8 +50,8 @@ struct PostgresExceptionLedger: ExceptionLedger {
         return filed
     }
 
-    func rekey(_ exception: FiledException, to id: String, trigger: SpanReference, _ detection: Detection, workflow: Int64) throws -> FiledException {
-        try flush()   // the history it copies, the occurrences it carries
+    func rekey(_ exception: FiledException, to id: String, trigger: SpanReference, _ detection: Detection, workflow: Int64) throws -> FiledException? {
+        try flush()   // the occurrences it carries
         var binds = PostgresBindings()
         binds.append(id)
         binds.append(ByteBuffer(bytes: trigger.traceID.bytes))
@@ -59,7 +59,8 @@ struct PostgresExceptionLedger: ExceptionLedger {
         binds.append(detection.callID.map(ByteBuffer.init(string:)))
         binds.append(stamp)
         binds.append(exception.id)
-        try session.execute(PostgresQuery(unsafeSQL: ExceptionRekey.copy(id: "$1", trace: "$2", span: "$3", callID: "$4", now: "$5", old: "$6"), binds: binds))
+        guard try !session.rows(PostgresQuery(unsafeSQL: ExceptionRekey.copy(id: "$1", trace: "$2", span: "$3", callID: "$4", now: "$5", old: "$6"),
+                                              binds: binds)).isEmpty else { return nil }
         try session.execute("""
             UPDATE exception SET status = 'merged', merged_into = \(id), updated_at_unix_nano = \(stamp) WHERE id = \(exception.id)
             """)

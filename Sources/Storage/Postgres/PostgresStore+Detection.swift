@@ -76,7 +76,7 @@ extension PostgresStore: QueueMaintenance {
     func storeCountedFacts(_ groups: [PostgresFacts.Group], into found: inout PostgresFacts,
                            _ connection: PostgresConnection, _ logger: Logger) async throws {
         guard !groups.isEmpty else { return }
-        // The filed pattern's trigger start, per key (0 when not known: nothing earlier is stored).
+        // The filed pattern's trigger start, per key (not known: every fact is stored).
         var filed: [WorkflowKey: UInt64] = [:]
         let rows = try await connection.query("""
             SELECT DISTINCT ON (exception.workflow_id, exception.dedupe_key) exception.workflow_id, exception.dedupe_key, span.start_time_unix_nano
@@ -89,7 +89,7 @@ extension PostgresStore: QueueMaintenance {
             """, logger: logger)
         for try await (workflow, key, start) in rows.decode((Int64, ByteBuffer, Int64?).self) {
             guard let dedupeKey = DedupeKey(text: String(buffer: key)) else { continue }
-            filed[WorkflowKey(workflow: workflow, detector: dedupeKey.detector, key: dedupeKey.key)] = start.map { UInt64(bitPattern: $0) } ?? 0
+            filed[WorkflowKey(workflow: workflow, detector: dedupeKey.detector, key: dedupeKey.key)] = start.map { UInt64(bitPattern: $0) } ?? .max
         }
         var facts: [(span: SpanRows.SpanRow, detector: String, key: String)] = []
         var earlier: [(span: SpanRows.SpanRow, detector: String, key: String)] = []
