@@ -39,7 +39,8 @@ final class MemoryLedger: ExceptionLedger {
     func open(_ detection: Detection, id: String, trigger: SpanReference,
               route: (owner: String, slaNanos: UInt64, escalateTo: String?), workflow: Int64) -> FiledException? {
         guard items[id] == nil else { return nil }
-        let filed = FiledException(id: id, status: .open, occurrences: detection.occurrences, openedAtUnixNano: now)
+        let filed = FiledException(id: id, status: .open, occurrences: detection.occurrences, openedAtUnixNano: now,
+                                   triggerStartUnixNano: detection.triggerStartUnixNano)
         items[id] = Item(filed: filed, dedupeKey: detection.dedupeKey, workflow: workflow, owner: route.owner, summary: detection.summary)
         return filed
     }
@@ -118,6 +119,29 @@ struct ExceptionFilingTests {
         #expect(ledger.items.count == 1)
         // Another workflow is another item.
         #expect(try filing.file(Self.detection(1, trigger: 9), workflow: 8)?.opened == true)
+    }
+
+    @Test("a counting pattern's item moves to an earlier trigger's id, keeping its state; never to a later one, nor for other patterns")
+    func rekey() throws {
+        let ledger = MemoryLedger()
+        let filing = ExceptionFiling(ledger: ledger, owners: Self.owners)
+        func counted(trigger: UInt64, start: UInt64) -> Detection {
+            var detection = Self.detection(1, trigger: trigger)
+            detection.triggerStartUnixNano = start
+            return detection
+        }
+        let first = try #require(try filing.file(counted(trigger: 5, start: 50), workflow: 7)?.id)
+        ledger.items[first]?.filed.status = .acknowledged
+        // A later trigger (retention took facts away) and a detection that is no counting pattern: no move.
+        #expect(try filing.file(counted(trigger: 6, start: 60), workflow: 7)?.id == first)
+        #expect(try filing.file(Self.detection(1, trigger: 4), workflow: 7)?.id == first)
+        // An earlier occurrence arrived: the item moves, acknowledged as it was; the old id is merged.
+        let moved = try #require(try filing.file(counted(trigger: 3, start: 30), workflow: 7)?.id)
+        #expect(moved != first)
+        #expect(ledger.items[moved]?.filed.status == .acknowledged)
+        #expect(ledger.items[first]?.filed.status == .merged)
+        #expect(ledger.filed(Self.key, workflow: 7)?.id == moved)
+        #expect(ledger.history.map(\.action) == ["opened", "merged", "rekeyed"])
     }
 
     @Test("a repeat of a resolved item reopens it; an id already stored is not opened twice")
