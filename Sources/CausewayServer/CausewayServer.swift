@@ -46,7 +46,8 @@ public final class CausewayServer: Sendable {
             }
             store = postgres
             writer = SpanWriter(store: postgres, maxQueuedSpans: configuration.maxQueuedSpans, clock: clock, logger: logger)
-            storeServices = [PostgresPool(store: postgres)]
+            storeServices = [PostgresPool(store: postgres),
+                             RetentionSweeper(store: postgres, clock: clock, retentionNanos: configuration.retentionNanos, logger: logger)]
         } else {
             let sqlite = try TraceStore(path: configuration.databasePath, detection: detection)
             store = sqlite
@@ -135,8 +136,6 @@ public final class CausewayServer: Sendable {
     public func run() async throws {
         if let url = configuration.postgresURL {
             try await PostgresStore.migrate(url: url, logger: logger)
-            // DESIGN.md §10 on PostgreSQL is still to come: say so rather than keep spans silently.
-            logger.warning("storage.retention is not applied on PostgreSQL yet: spans are kept until deleted")
         }
         try await group.run()
     }

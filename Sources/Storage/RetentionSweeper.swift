@@ -5,12 +5,12 @@ import ServiceLifecycle
 /// clock, small batches (one short write transaction each, so ingest is never stalled) until
 /// none is left, then free pages are given back a few at a time.
 public struct RetentionSweeper: Service {
-    let store: TraceStore
+    let store: any RetentionStore
     let clock: any WallClock
     let retentionNanos: UInt64
     let logger: Logger
 
-    public init(store: TraceStore, clock: any WallClock, retentionNanos: UInt64, logger: Logger) {
+    public init(store: any RetentionStore, clock: any WallClock, retentionNanos: UInt64, logger: Logger) {
         self.store = store
         self.clock = clock
         self.retentionNanos = retentionNanos
@@ -37,7 +37,7 @@ public struct RetentionSweeper: Service {
     /// One sweep: every workflow past the retention, batch by batch.
     func sweep() async throws {
         let cutoff = clock.now() &- retentionNanos
-        var total = TraceStore.Swept()
+        var total = SweptWorkflows()
         while true {
             let swept = try await store.sweepExpired(receivedBefore: cutoff, after: total.lastWorkflowID)
             total.workflows += swept.workflows
@@ -49,7 +49,7 @@ public struct RetentionSweeper: Service {
         // Then the old traces of workflows that live on, batch by batch.
         var traces = 0
         var traceSpans = 0
-        var cursor: TraceStore.AgedTraceCursor?
+        var cursor: AgedTraceCursor?
         repeat {
             let swept = try await store.sweepAgedTraces(receivedBefore: cutoff, after: cursor)
             traces += swept.traces
@@ -58,7 +58,7 @@ public struct RetentionSweeper: Service {
             await Task.yield()
         } while cursor != nil && !Task.isCancelled
         if total.workflows > 0 || traces > 0 {
-            try await store.vacuumIncrementally()
+            try await store.reclaimSpace()
             logger.info("aged out old workflows and traces", metadata: [
                 "workflows": "\(total.workflows)", "spans": "\(total.spans + traceSpans)", "traces_of_living_workflows": "\(traces)",
             ])

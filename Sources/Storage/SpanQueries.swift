@@ -62,10 +62,4 @@ enum SpanQueries {
             """), arguments: arguments).map { try SpanLink(row: $0) }
         return stored
     }
-
-    /// The spans frozen into an exception when its workflow aged out, with their links.
-    static func evidence(_ db: Database, exception id: String) throws -> [StoredSpan] {
-        try spans(db, table: "evidence_span", linkTable: "evidence_link", where: "span.exception_id = ?", linksWhere: "exception_id = ?",
-                  arguments: [id])
-    }
 }

@@ -85,31 +85,13 @@ extension TraceStore {
                                       note: row["note"], owner: row["owner"])
             }
             // Aged out (TraceStore+Retention): the story frozen into it; otherwise the live spans.
-            let evidence = try SpanQueries.evidence(db, exception: id)
-            let lookup: any SpanLookup
-            var references: [SpanReference]
-            let spansOfTrace: (TraceID) throws -> [StoredSpan]
-            if evidence.isEmpty {
-                lookup = SQLiteSpanLookup(db: db)
-                references = try Self.countedAttempts(record, db)
-                spansOfTrace = { trace in
-                    try SpanQueries.spans(db, where: "span.trace_id = ?", linksWhere: "span_link.trace_id = ?", arguments: [Data(trace.bytes)])
-                }
-            } else {
-                lookup = WorkflowGraph(nodes: evidence.map(\.causalNode))
-                references = try Row.fetchAll(db, sql: "SELECT trace_id, span_id FROM evidence_span WHERE exception_id = ? AND receipt = 1",
-                                              arguments: [id]).compactMap { row in
-                    guard let trace = TraceID(data: row["trace_id"]), let span = SpanID(data: row["span_id"]) else { return nil }
-                    return SpanReference(traceID: trace, spanID: span)
-                }
-                let byTrace = Dictionary(grouping: evidence, by: \.span.traceID)
-                spansOfTrace = { byTrace[$0] ?? [] }
+            if let frozen = try Self.frozenEvidence(of: id, db) {
+                return try ExceptionDetail(record: record, history: history, frozen: frozen, typing: typing)
             }
-            let path = try CausalPath.to(record.trigger, in: lookup)
-            // Receipts: the attempts the pattern counted, then the tool calls on the path.
-            references += path?.hops.map(\.reference) ?? []
-            let receipts = try ToolReceipt.receipts(of: references, in: lookup, typing: typing) { try spansOfTrace($0).map(\.span) }
-            return ExceptionDetail(record: record, history: history, causalPath: path, toolReceipts: receipts)
+            return try ExceptionDetail(record: record, history: history, lookup: SQLiteSpanLookup(db: db), counted: try Self.countedAttempts(record, db),
+                                       typing: typing) { trace in
+                try SpanQueries.spans(db, where: "span.trace_id = ?", linksWhere: "span_link.trace_id = ?", arguments: [Data(trace.bytes)]).map(\.span)
+            }
         }
     }
 

@@ -12,19 +12,11 @@ import TraceModel
 /// acknowledged exception. Before spans go, each exception of their workflow gets its story frozen
 /// in: the spans of every trace its causal path or receipts touch (`evidence_span`,
 /// `evidence_link`), so an old item still shows its path, receipts and evidence.
-extension TraceStore {
-    /// Workflows aged out and spans deleted by one sweep batch, and the highest workflow id it
-    /// deleted (the next batch of the same sweep starts after it).
-    public struct Swept: Sendable, Equatable {
-        public var workflows = 0
-        public var spans = 0
-        public var lastWorkflowID: Int64 = 0
-    }
-
+extension TraceStore: RetentionStore {
     /// Deletes up to `limit` workflows with ids above `after` last received into before `cutoff`
     /// (and not held by an active exception), in one write transaction.
-    public func sweepExpired(receivedBefore cutoff: UInt64, after: Int64 = 0, limit: Int = 200) async throws -> Swept {
-        try await write { db -> Swept in
+    public func sweepExpired(receivedBefore cutoff: UInt64, after: Int64, limit: Int) async throws -> SweptWorkflows {
+        try await write { db -> SweptWorkflows in
             // Oldest first by id (workflows are numbered as they are made), with no index on the
             // receive time: the writer updates it with every batch, and an index would pay for that.
             let expired = try Row.fetchAll(db.cachedStatement(sql: """
@@ -33,7 +25,7 @@ extension TraceStore {
                   AND NOT EXISTS (SELECT 1 FROM exception WHERE exception.workflow_id = workflow.id AND status IN \(QueueCounters.active))
                 ORDER BY id LIMIT ?
                 """), arguments: [after, Int64(bitPattern: cutoff), limit])
-            var swept = Swept(lastWorkflowID: after)
+            var swept = SweptWorkflows(lastWorkflowID: after)
             var traces: [TraceID] = []
             var workflows: [Int64] = []
             for row in expired {
@@ -66,13 +58,6 @@ extension TraceStore {
 
     /// The tables that hold a trace's spans and what was read off them, by `trace_id`.
     static let traceTables = ["span_link", "span", "detection_fact", "failed_child"]
-
-    /// Where a sweep of old traces has got to in `workflow_trace_by_age`: the next batch starts
-    /// after it.
-    public struct AgedTraceCursor: Sendable, Equatable {
-        public var firstReceivedAtUnixNano: Int64
-        public var traceID: Data
-    }
 
     /// Rows of `workflow_trace_by_age` one batch examines at most, so a batch's transaction stays
     /// short however many old traces cannot go yet (still receiving, held by an open item, or
@@ -150,9 +135,7 @@ extension TraceStore {
     static func freezeEvidence(of record: ExceptionRecord, workflowKey: Data, _ db: Database) throws {
         let attempts = try countedAttempts(record, db)
         let path = try CausalPath.to(record.trigger, in: SQLiteSpanLookup(db: db))
-        var traces = Set(attempts.map(\.traceID) + (path?.hops.map(\.reference.traceID) ?? []))
-        traces.insert(record.trigger.traceID)
-        for trace in traces {
+        for trace in FrozenEvidence.traces(trigger: record.trigger, path: path, counted: attempts) {
             try db.execute(sql: "INSERT OR IGNORE INTO evidence_span SELECT ?, span.*, 0 FROM span WHERE trace_id = ?",
                            arguments: [record.id, Data(trace.bytes)])
             try db.execute(sql: "INSERT OR IGNORE INTO evidence_link SELECT ?, span_link.* FROM span_link WHERE trace_id = ?",
@@ -171,8 +154,21 @@ extension TraceStore {
         return try FactQueries.facts(db, workflow: record.workflowID, detector: pattern.detector, key: pattern.key).map(\.reference)
     }
 
+    /// The story frozen into an exception, nil when none is (its spans have not aged out).
+    static func frozenEvidence(of id: String, _ db: Database) throws -> FrozenEvidence? {
+        let spans = try SpanQueries.spans(db, table: "evidence_span", linkTable: "evidence_link", where: "span.exception_id = ?",
+                                          linksWhere: "exception_id = ?", arguments: [id])
+        guard !spans.isEmpty else { return nil }
+        let counted = try Row.fetchAll(db, sql: "SELECT trace_id, span_id FROM evidence_span WHERE exception_id = ? AND receipt = 1",
+                                       arguments: [id]).compactMap { row -> SpanReference? in
+            guard let trace = TraceID(data: row["trace_id"]), let span = SpanID(data: row["span_id"]) else { return nil }
+            return SpanReference(traceID: trace, spanID: span)
+        }
+        return FrozenEvidence(spans: spans, counted: counted)
+    }
+
     /// Gives free pages back to the file system, a few at a time (`auto_vacuum = INCREMENTAL`).
-    public func vacuumIncrementally(pages: Int = 4096) async throws {
-        try await write { db in try db.execute(sql: "PRAGMA incremental_vacuum(\(pages))") }
+    public func reclaimSpace() async throws {
+        try await write { db in try db.execute(sql: "PRAGMA incremental_vacuum(4096)") }
     }
 }

@@ -1,20 +1,40 @@
 import CausewayServer
 import Detection
 import Foundation
+import Logging
+import Storage
 import Testing
 import TestSupport
 import TraceModel
 
 /// DESIGN.md §10 on the test clock: old workflows age out whole, workflows with an open item are
 /// kept, and a resolved item still shows its causal path and receipts after its spans are gone.
+/// Each test runs on SQLite and, when `Tests/Postgres/run.sh` gives a server, on PostgreSQL.
 @Suite("Retention, end to end")
 struct RetentionTests {
     static let start: UInt64 = 1_800_000_000_000_000_000
 
-    static func configure(_ configuration: inout CausewayConfiguration) {
+    /// The store a test server keeps its data in.
+    enum Store: String, CustomStringConvertible {
+        case sqlite, postgres
+
+        var description: String { rawValue }
+
+        static var available: [Store] { ProcessInfo.processInfo.environment["CAUSEWAY_TEST_POSTGRES_URL"] == nil ? [.sqlite] : [.sqlite, .postgres] }
+
+        /// The PostgreSQL URL of a fresh database for a test, nil on SQLite (the test server's own file).
+        func databaseURL() async throws -> String? {
+            guard self == .postgres, let server = ProcessInfo.processInfo.environment["CAUSEWAY_TEST_POSTGRES_URL"] else { return nil }
+            return try await PostgresStore.createDatabase("causeway_retention_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""),
+                                                          server: server, logger: Logger(label: "postgres-test"))
+        }
+    }
+
+    static func configure(_ configuration: inout CausewayConfiguration, postgres: String?) {
         DecisionLoopTests.configure(&configuration)
         configuration.retentionNanos = 3600 * 1_000_000_000
         configuration.correlationAttributes = ["messaging.message.id"]
+        configuration.postgresURL = postgres
     }
 
     /// A refund that ran without approval (one approval_required) in trace `trace`.
@@ -27,10 +47,12 @@ struct RetentionTests {
         ])
     }
 
-    @Test("after the retention: a quiet workflow is gone (404), one with an open item is kept whole, a resolved item keeps its story")
-    func agesOut() async throws {
+    @Test("after the retention: a quiet workflow is gone (404), one with an open item is kept whole, a resolved item keeps its story",
+          arguments: Store.available)
+    func agesOut(store: Store) async throws {
         let clock = TestClock(now: Self.start)
-        try await TestServer.with(configure: Self.configure, clock: clock) { server in
+        let postgres = try await store.databaseURL()
+        try await TestServer.with(configure: { Self.configure(&$0, postgres: postgres) }, clock: clock) { server in
             let resolvedTrace = TraceID.stub(0xE1), openTrace = TraceID.stub(0xE2), quietTrace = TraceID.stub(0xE3)
             try await HTTP.export(server.otlpHTTP, Self.refundWorkflow(resolvedTrace))
             try await HTTP.export(server.otlpHTTP, Self.refundWorkflow(openTrace))
@@ -84,10 +106,12 @@ struct RetentionTests {
 
     /// A workflow that never goes quiet — here a job trace that keeps receiving, linked to an old
     /// request — loses its old traces one by one; a workflow with an open item keeps them all.
-    @Test("a workflow that lives on loses its old traces (404), keeps its name, and takes a late span of one back")
-    func oldTracesOfALivingWorkflow() async throws {
+    @Test("a workflow that lives on loses its old traces (404), keeps its name, and takes a late span of one back",
+          arguments: Store.available)
+    func oldTracesOfALivingWorkflow(store: Store) async throws {
         let clock = TestClock(now: Self.start)
-        try await TestServer.with(configure: Self.configure, clock: clock) { server in
+        let postgres = try await store.databaseURL()
+        try await TestServer.with(configure: { Self.configure(&$0, postgres: postgres) }, clock: clock) { server in
             let request = TraceID.stub(0xF1), job = TraceID.stub(0xF2), refund = TraceID.stub(0xF3), follow = TraceID.stub(0xF4)
             try await HTTP.export(server.otlpHTTP, .stub(service: "scheduler", spans: [
                 Span.stub(trace: request, span: .stub(1), name: "POST /jobs", start: Self.start,

@@ -229,6 +229,26 @@ enum PostgresSchema {
             )
             """,
         ]),
+        ("v4: retention: when each trace joined, traces aged out of living workflows, evidence frozen into exceptions", [
+            "ALTER TABLE workflow_trace ADD COLUMN first_received_at_unix_nano bigint NOT NULL DEFAULT 0",   // 0: before v4
+            "ALTER TABLE workflow_trace ADD COLUMN aged_out boolean NOT NULL DEFAULT false",   // its spans aged out; the workflow lives on
+            "CREATE INDEX workflow_trace_by_age ON workflow_trace (first_received_at_unix_nano, trace_id) WHERE NOT aged_out",
+            """
+            CREATE TABLE evidence_span (                 -- a span of an exception's story, kept past retention
+                exception_id text NOT NULL,
+                LIKE span,
+                receipt boolean NOT NULL DEFAULT false,  -- one of the attempts its pattern counted
+                PRIMARY KEY (exception_id, trace_id, span_id)
+            )
+            """,
+            """
+            CREATE TABLE evidence_link (
+                exception_id text NOT NULL,
+                LIKE span_link,
+                PRIMARY KEY (exception_id, trace_id, span_id, link_index)
+            )
+            """,
+        ]),
     ]
 
     /// The advisory lock key migrations run under (any constant no other lock uses).

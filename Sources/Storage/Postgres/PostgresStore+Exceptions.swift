@@ -74,21 +74,16 @@ extension PostgresStore: ExceptionQueue {
                 return ExceptionHistoryEntry(atUnixNano: UInt64(bitPattern: at), actor: String(buffer: actor), action: action,
                                              note: String(buffer: note), owner: owner.map { String(buffer: $0) })
             }
-            let lookup = PostgresSpanLookup(session: session)
-            // Receipts: the attempts the pattern counted, then the tool calls on the path.
-            var references: [SpanReference] = []
-            if let pattern = record.dedupeKey {
-                references = try PostgresDetectionContext(session: session, state: PostgresRoundState(), workflow: record.workflowID,
-                                                          detector: pattern.detector, settled: false).facts(pattern.key).map(\.reference)
+            // Aged out (PostgresStore+Retention): the story frozen into it; otherwise the live spans.
+            if let frozen = try Self.frozenEvidence(of: id, session) {
+                return try ExceptionDetail(record: record, history: history, frozen: frozen, typing: typing)
             }
-            let path = try CausalPath.to(record.trigger, in: lookup)
-            references += path?.hops.map(\.reference) ?? []
-            let receipts = try ToolReceipt.receipts(of: references, in: lookup, typing: typing) { trace in
+            return try ExceptionDetail(record: record, history: history, lookup: PostgresSpanLookup(session: session),
+                                       counted: try Self.countedAttempts(record, session), typing: typing) { trace in
                 let queries = PostgresStore.spanQueries(where: "span.trace_id = $1", linksWhere: "span_link.trace_id = $1",
                                                         Self.binds(ByteBuffer(bytes: trace.bytes)))
                 return try PostgresStore.spans(session.rows(queries.spans), links: session.rows(queries.links)).map(\.span)
             }
-            return ExceptionDetail(record: record, history: history, causalPath: path, toolReceipts: receipts)
         }
     }
 

@@ -264,7 +264,11 @@ extension PostgresStore: SpanRecorder {
             guard let workflow = stitcher.workflow(of: trace) else { continue }
             newSpans[workflow.id, default: 0] += Int64(count)
         }
+        // With the counts, a trace whose spans aged out while its workflow lived on is back (a late span).
         try await connection.query("""
+            WITH back AS (
+                UPDATE workflow_trace SET aged_out = false
+                WHERE aged_out AND trace_id = ANY(\(newSpansByTrace.keys.map { ByteBuffer(bytes: $0.bytes) })::bytea[]))
             UPDATE workflow SET span_count = span_count + t.n,
                 last_received_at_unix_nano = greatest(last_received_at_unix_nano, \(Int64(bitPattern: receivedAt)))
             FROM unnest(\(Array(newSpans.keys))::int8[], \(Array(newSpans.values))::int8[]) AS t(id, n) WHERE workflow.id = t.id
@@ -283,13 +287,13 @@ extension PostgresStore: SpanRecorder {
                     INSERT INTO workflow (id, key_trace_id, trace_count, span_count, first_received_at_unix_nano, last_received_at_unix_nano)
                     VALUES (\(record.id), \(ByteBuffer(bytes: record.key.bytes)), \(Int64(record.traceCount)), 0, \(now), \(now))
                     """, logger: logger)
-                try await insertMembers(traces, of: record, connection, logger)
+                try await insertMembers(traces, of: record, at: now, connection, logger)
             case .add(let traces, let record):
                 try await connection.query("""
                     UPDATE workflow SET key_trace_id = \(ByteBuffer(bytes: record.key.bytes)), trace_count = \(Int64(record.traceCount))
                     WHERE id = \(record.id)
                     """, logger: logger)
-                try await insertMembers(traces, of: record, connection, logger)
+                try await insertMembers(traces, of: record, at: now, connection, logger)
             case .merge(let absorbed, let merged):
                 try await connection.query("""
                     UPDATE workflow SET key_trace_id = \(ByteBuffer(bytes: merged.key.bytes)), trace_count = \(Int64(merged.traceCount)),
@@ -304,10 +308,11 @@ extension PostgresStore: SpanRecorder {
         }
     }
 
-    static func insertMembers(_ traces: [TraceID], of record: WorkflowRecord, _ connection: PostgresConnection, _ logger: Logger) async throws {
+    static func insertMembers(_ traces: [TraceID], of record: WorkflowRecord, at now: Int64, _ connection: PostgresConnection,
+                              _ logger: Logger) async throws {
         try await connection.query("""
-            INSERT INTO workflow_trace (trace_id, workflow_id)
-            SELECT unnest(\(traces.map { ByteBuffer(bytes: $0.bytes) })::bytea[]), \(record.id)
+            INSERT INTO workflow_trace (trace_id, workflow_id, first_received_at_unix_nano)
+            SELECT unnest(\(traces.map { ByteBuffer(bytes: $0.bytes) })::bytea[]), \(record.id), \(now)
             """, logger: logger)
     }
 }

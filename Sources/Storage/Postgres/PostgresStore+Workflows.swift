@@ -65,12 +65,13 @@ extension PostgresStore: WorkflowReader {
         }
     }
 
-    /// The workflow `trace` is a member of, as membership knows it.
+    /// The workflow `trace` is a member of, as membership knows it; nil for a trace whose spans
+    /// aged out while its workflow lived on: it answers as unknown (DESIGN.md §10).
     static func membership(of trace: TraceID, _ connection: PostgresConnection, _ logger: Logger) async throws -> WorkflowRecord? {
         for try await (id, key, count) in try await connection.query("""
             SELECT workflow.id, workflow.key_trace_id, workflow.trace_count
             FROM workflow_trace JOIN workflow ON workflow.id = workflow_trace.workflow_id
-            WHERE workflow_trace.trace_id = \(ByteBuffer(bytes: trace.bytes))
+            WHERE workflow_trace.trace_id = \(ByteBuffer(bytes: trace.bytes)) AND NOT workflow_trace.aged_out
             """, logger: logger).decode((Int64, ByteBuffer, Int64).self) {
             guard let key = TraceID(buffer: key) else { throw StorageError("a stored workflow has a malformed key") }
             return WorkflowRecord(id: id, key: key, traceCount: Int(count))
@@ -91,14 +92,16 @@ extension PostgresStore: WorkflowReader {
     }
 
     /// The two queries `spans(_:links:)` reads: the spans matching `condition` and their links
-    /// matching `linksWhere`, both with `binds`.
-    static func spanQueries(where condition: String, linksWhere: String, _ binds: PostgresBindings) -> (spans: PostgresQuery, links: PostgresQuery) {
+    /// matching `linksWhere`, both with `binds`. `table` and `linkTable` may name the evidence
+    /// tables, which have the same columns.
+    static func spanQueries(table: String = "span", linkTable: String = "span_link", where condition: String, linksWhere: String,
+                            _ binds: PostgresBindings) -> (spans: PostgresQuery, links: PostgresQuery) {
         let links = PostgresQuery(unsafeSQL: """
             SELECT trace_id, span_id, linked_trace_id, linked_span_id, trace_state, flags, attributes, dropped_attributes_count
-            FROM span_link WHERE \(linksWhere) ORDER BY trace_id, span_id, link_index
+            FROM \(linkTable) AS span_link WHERE \(linksWhere) ORDER BY trace_id, span_id, link_index
             """, binds: binds)
-        let spans = PostgresQuery(unsafeSQL: StoredSpan.postgresColumns + " WHERE \(condition) ORDER BY span.start_time_unix_nano, span.trace_id, span.span_id",
-                                  binds: binds)
+        let spans = PostgresQuery(unsafeSQL: StoredSpan.postgresColumns(from: table)
+                                  + " WHERE \(condition) ORDER BY span.start_time_unix_nano, span.trace_id, span.span_id", binds: binds)
         return (spans, links)
     }
 

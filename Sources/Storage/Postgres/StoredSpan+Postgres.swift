@@ -4,14 +4,19 @@ import TraceModel
 
 extension StoredSpan {
     /// The columns `init(postgres:)` reads, in its order: a span with its resource and scope.
-    static let postgresColumns = """
+    static let postgresColumns = postgresColumns(from: "span")
+
+    /// `postgresColumns` read from `table` (`span`, or `evidence_span`, which has its columns).
+    static func postgresColumns(from table: String) -> String {
+        """
         SELECT span.trace_id, span.span_id, span.parent_span_id, span.name, span.kind, span.start_time_unix_nano,
             span.end_time_unix_nano, span.status_code, span.status_message, span.trace_state, span.flags, span.attributes,
             span.dropped_attributes_count, span.events, span.dropped_events_count, span.dropped_links_count, span.received_at_unix_nano,
             resource.attributes, resource.dropped_attributes_count, resource.schema_url,
             scope.name, scope.version, scope.attributes, scope.dropped_attributes_count, scope.schema_url
-        FROM span JOIN resource ON resource.id = span.resource_id JOIN scope ON scope.id = span.scope_id
+        FROM \(table) AS span JOIN resource ON resource.id = span.resource_id JOIN scope ON scope.id = span.scope_id
         """
+    }
 
     /// Reads a row of `postgresColumns` (its links are added by the caller).
     init(postgres row: PostgresRow) throws {
