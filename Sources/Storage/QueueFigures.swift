@@ -78,11 +78,7 @@ extension QueueStatistics {
     /// The figures of the tallies of every (class, owner) group; `activeOpenedSince(minute)`:
     /// how many active items were opened in that minute (opened time / 60 s) or later.
     init(groups: [QueueGroupKey: QueueGroupTally], settlingWorkflows: Int, now: UInt64, activeOpenedSince: (Int64) throws -> Int) rethrows {
-        var recent: [Int] = []
-        for edge in Self.ageBucketEdgesSeconds {
-            let since = Double(now) / 1e9 - edge
-            recent.append(try activeOpenedSince(Int64((since / 60).rounded(.up))))
-        }
+        let recent = try Self.ageEdgeMinutes(now: now).map(activeOpenedSince)
         let total = Self.merged(Array(groups.values))
         var ages = zip(recent, [0] + recent).map { $0 - $1 }
         ages.append(total.active - (recent.last ?? 0))
@@ -96,6 +92,12 @@ extension QueueStatistics {
             reviewerSecondsPerResolved: total.reviewerCount > 0 ? total.reviewerSeconds / Double(total.reviewerCount) : nil,
             activeAgeCounts: ages
         )
+    }
+
+    /// The first minute (opened time / 60 s) of each age bucket's edge as of `now`: the minutes
+    /// `activeOpenedSince` is asked for.
+    static func ageEdgeMinutes(now: UInt64) -> [Int64] {
+        ageBucketEdgesSeconds.map { edge in Int64(((Double(now) / 1e9 - edge) / 60).rounded(.up)) }
     }
 
     static func merged(_ tallies: [QueueGroupTally]) -> QueueGroupTally {

@@ -54,35 +54,6 @@ struct QueueGroupTally {
         reviewerSeconds += other.reviewerSeconds
     }
 
-    /// One item as a tally counts it (what the SQLite store's counter triggers count).
-    struct Item {
-        var status: ExceptionStatus
-        /// The breach timer marked it.
-        var markedBreached: Bool
-        var opened: UInt64
-        var due: UInt64
-        var firstAction: UInt64?
-        var resolved: UInt64?
-    }
-
-    /// Counts `item` as of `now` (an active item past its due time is breached, marked yet or not).
-    mutating func add(_ item: Item, now: UInt64) {
-        guard item.status != .merged else { return }
-        let active = item.status.isActive
-        count(status: item.status, breached: active && (item.markedBreached || item.due < now), n: 1)
-        if active { oldestActiveOpened = min(oldestActiveOpened ?? item.opened, item.opened) }
-        func seconds(_ later: UInt64, _ earlier: UInt64) -> Double { max(0, (Double(Int64(bitPattern: later)) - Double(Int64(bitPattern: earlier))) / 1e9) }
-        if let firstAction = item.firstAction {
-            let value = seconds(firstAction, item.opened)
-            duration(metric: "first_action", bucket: DurationBuckets.bucket(value), n: 1, total: value)
-        }
-        guard item.status == .resolved, let resolved = item.resolved else { return }
-        let resolution = seconds(resolved, item.opened)
-        duration(metric: "resolution", bucket: DurationBuckets.bucket(resolution), n: 1, total: resolution)
-        if resolved <= item.due { duration(metric: "within_sla", bucket: 0, n: 1, total: 0) }
-        duration(metric: "reviewer", bucket: 0, n: 1, total: seconds(resolved, item.firstAction ?? resolved))
-    }
-
     func figures(now: UInt64) -> QueueFigures {
         var figures = QueueFigures()
         figures.open = open

@@ -6,4 +6,4 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 command -v swift >/dev/null || export PATH="$PATH:/opt/swift/usr/bin"
 source Tests/Postgres/cluster.sh
-swift test --skip-build --filter "StoreContractTests|PostgresWritersTests|PostgresConnectionTests|PostgresServeTests|RetentionTests"
+swift test --skip-build --filter "StoreContractTests|PostgresWritersTests|PostgresConnectionTests|PostgresServeTests|RetentionTests|QueueCounterTests"

@@ -19,10 +19,10 @@ struct PostgresTestDatabase {
     }
 
     /// A migrated store on this database, its pool running until `running` is cancelled.
-    func open(correlationAttributes: [String] = [], detection: DetectionConfiguration = .default, notifications: NotificationPlan = .none)
-        async throws -> (store: PostgresStore, running: Task<Void, Never>) {
+    func open(correlationAttributes: [String] = [], detection: DetectionConfiguration = .default, owners: OwnerRouting = .default,
+              notifications: NotificationPlan = .none) async throws -> (store: PostgresStore, running: Task<Void, Never>) {
         let store = try PostgresStore(url: url, logger: Logger(label: "postgres-store"),
-                                      detection: DetectionSetup(detection: detection, correlationAttributes: correlationAttributes,
+                                      detection: DetectionSetup(detection: detection, owners: owners, correlationAttributes: correlationAttributes,
                                                                 notifications: notifications))
         let running = Task { await store.run() }
         try await store.migrate()

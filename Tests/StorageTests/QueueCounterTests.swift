@@ -6,35 +6,39 @@ import TestSupport
 import TraceModel
 
 /// DESIGN.md §4 from counters: whatever happens to the items, the figures read from the
-/// trigger-kept counters equal the ones counted from the items themselves.
+/// trigger-kept counters equal the ones counted from the items themselves, on every store.
 @Suite("Queue figures kept as counters")
 struct QueueCounterTests {
     static let t0 = RootCauseStorageTests.t0
 
-    /// `count` workflows, each with a re-raised failure twice (one repeat_failure each).
-    static func makeQueue(count: Int) async throws -> (TraceStore, [ExceptionRecord]) {
-        let store = try TraceStore(path: temporaryDatabasePath(), owners: OwnerRouting(rules: [
+    /// A fresh store of `kind` with `count` workflows, each with a re-raised failure twice (one
+    /// repeat_failure each), and what to call when done.
+    static func makeQueue(_ kind: StoreContractTests.StoreKind, count: Int) async throws
+        -> (store: any StoreContractTests.Store, items: [ExceptionRecord], close: () -> Void) {
+        let (store, writer, _, close) = try await kind.make(owners: OwnerRouting(rules: [
             OwnerRouting.Rule(service: "dispatch", owner: "logistics-ops", slaNanos: 3_600_000_000_000),
         ]))
-        var writes: [[Span]] = []
+        var batches: [TraceBatch] = []
         for index in 0..<count {
             let trace = UInt64(0x100 + index)
-            writes.append(RootCauseStorageTests.reRaised(trace: trace, start: UInt64(index) * 10)
+            batches.append(.stub(service: "dispatch", spans: RootCauseStorageTests.reRaised(trace: trace, start: UInt64(index) * 10)
                 + RootCauseStorageTests.reRaised(trace: trace, start: UInt64(index) * 10 + 1).map { span in
                     var span = span
                     span.spanID = SpanID(span.spanID.value + 100)
                     if let parent = span.parentSpanID { span.parentSpanID = SpanID(parent.value + 100) }
                     return span
-                })
+                }))
         }
-        try await RootCauseStorageTests.run(store, writes)
+        try await StoreContractTests.write(batches, with: writer)
         let items = try await store.exceptions(ExceptionFilter(), limit: 500, after: nil).items
-        return (store, items)
+        return (store, items, close)
     }
 
-    @Test("counts, breaches, SLA share and medians follow acks, resolves, dismissals, reopens and breaches")
-    func countersFollowTheItems() async throws {
-        let (store, items) = try await Self.makeQueue(count: 12)
+    @Test("counts, breaches, SLA share and medians follow acks, resolves, dismissals, reopens and breaches",
+          arguments: StoreContractTests.StoreKind.queueing)
+    func countersFollowTheItems(kind: StoreContractTests.StoreKind) async throws {
+        let (store, items, close) = try await Self.makeQueue(kind, count: 12)
+        defer { close() }
         try #require(items.count == 12)
         let minute: UInt64 = 60_000_000_000
         for (index, item) in items.enumerated() {

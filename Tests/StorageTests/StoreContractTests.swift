@@ -35,26 +35,27 @@ struct StoreContractTests {
 
         /// A fresh, empty store and its writer, a way to open the same data again (a restart),
         /// and what to call when done.
-        func make(correlationAttributes: [String] = [], notifications: NotificationPlan = .none, detection: DetectionConfiguration = .default) async throws
+        func make(correlationAttributes: [String] = [], notifications: NotificationPlan = .none, detection: DetectionConfiguration = .default,
+                  owners: OwnerRouting = .default) async throws
             -> (store: any Store, writer: SpanWriter, reopen: () async throws -> (store: any Store, writer: SpanWriter), close: () -> Void) {
             switch self {
             case .sqlite:
-                let store = try TraceStore(path: temporaryDatabasePath(), detection: detection, correlationAttributes: correlationAttributes,
-                                           notifications: notifications)
+                let store = try TraceStore(path: temporaryDatabasePath(), detection: detection, owners: owners,
+                                           correlationAttributes: correlationAttributes, notifications: notifications)
                 let reopen = { () throws -> (store: any Store, writer: SpanWriter) in
-                    let again = try TraceStore(path: store.path, detection: detection, correlationAttributes: correlationAttributes,
-                                               notifications: notifications)
+                    let again = try TraceStore(path: store.path, detection: detection, owners: owners,
+                                               correlationAttributes: correlationAttributes, notifications: notifications)
                     return (again, SpanWriter(store: again, logger: Logger(label: "contract")))
                 }
                 return (store, SpanWriter(store: store, logger: Logger(label: "contract")), reopen, {})
             case .postgres:
                 let database = try await PostgresTestDatabase.create()
                 let (store, running) = try await database.open(correlationAttributes: correlationAttributes, detection: detection,
-                                                               notifications: notifications)
+                                                               owners: owners, notifications: notifications)
                 let opened = OpenedStores(running)
                 let reopen = { () async throws -> (store: any Store, writer: SpanWriter) in
                     let (again, running) = try await database.open(correlationAttributes: correlationAttributes, detection: detection,
-                                                                   notifications: notifications)
+                                                                   owners: owners, notifications: notifications)
                     opened.add(running)
                     return (again, SpanWriter(store: again, logger: Logger(label: "contract")))
                 }

@@ -249,6 +249,7 @@ enum PostgresSchema {
             )
             """,
         ]),
+        ("v5: queue figures as counters kept by a trigger", PostgresQueueCounters.migration),
     ]
 
     /// The advisory lock key migrations run under (any constant no other lock uses).

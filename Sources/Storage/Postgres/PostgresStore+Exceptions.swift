@@ -158,38 +158,53 @@ extension PostgresStore: ExceptionQueue {
         }
     }
 
-    /// The queue figures as of `now`, tallied from the items themselves (one pass over the
-    /// queue; SQLite keeps counters instead).
+    /// The queue figures as of `now`, from the counters `PostgresQueueCounters` keeps: a few
+    /// hundred rows and one indexed lookup per (class, owner), however long the queue.
     public func queueStatistics(now: UInt64) async throws -> QueueStatistics {
-        let (rows, settling) = try await reading { connection in
-            let rows = try await connection.query("""
-                SELECT class, owner, status, breached_at_unix_nano IS NOT NULL, opened_at_unix_nano, due_at_unix_nano,
-                    first_action_at_unix_nano, resolved_at_unix_nano
-                FROM exception WHERE status <> 'merged'
-                """, logger: self.logger).collect()
-            var settling: Int64 = 0
-            for try await count in try await connection.query("SELECT count(*) FROM workflow_settle", logger: self.logger).decode(Int64.self) {
-                settling = count
+        let minutes = QueueStatistics.ageEdgeMinutes(now: now)
+        return try await readingInSession { session in
+            var groups: [QueueGroupKey: QueueGroupTally] = [:]
+            func key(_ exceptionClass: String, _ owner: ByteBuffer) -> QueueGroupKey {
+                QueueGroupKey(exceptionClass: exceptionClass, owner: String(buffer: owner))
             }
-            return (rows, settling)
-        }
-        var groups: [QueueGroupKey: QueueGroupTally] = [:]
-        var activeMinutes: [Int64] = []
-        for row in rows {
-            let (exceptionClass, owner, status, marked, opened, due, firstAction, resolved): (String, ByteBuffer, String, Bool, Int64, Int64, Int64?, Int64?)
-            do {
-                (exceptionClass, owner, status, marked, opened, due, firstAction, resolved) =
-                    try row.decode((String, ByteBuffer, String, Bool, Int64, Int64, Int64?, Int64?).self)
-            } catch {
-                throw PostgresFailure.mapped(error)
+            for row in try session.rows("SELECT class, owner, status, breached, n FROM queue_count WHERE n > 0") {
+                let (exceptionClass, owner, status, breached, n) = try row.decode((String, ByteBuffer, String, Bool, Int64).self)
+                groups[key(exceptionClass, owner), default: QueueGroupTally()].count(status: ExceptionStatus(rawValue: status) ?? .open,
+                                                                                      breached: breached, n: Int(n))
             }
-            let item = QueueGroupTally.Item(status: ExceptionStatus(rawValue: status) ?? .open, markedBreached: marked,
-                                            opened: UInt64(bitPattern: opened), due: UInt64(bitPattern: due),
-                                            firstAction: firstAction.map { UInt64(bitPattern: $0) }, resolved: resolved.map { UInt64(bitPattern: $0) })
-            groups[QueueGroupKey(exceptionClass: exceptionClass, owner: String(buffer: owner)), default: QueueGroupTally()].add(item, now: now)
-            if item.status.isActive { activeMinutes.append(opened / 60_000_000_000) }
+            for row in try session.rows("SELECT class, owner, metric, bucket, n, total FROM queue_duration WHERE n > 0") {
+                let (exceptionClass, owner, metric, bucket, n, total) = try row.decode((String, ByteBuffer, String, Int32, Int64, Double).self)
+                groups[key(exceptionClass, owner), default: QueueGroupTally()].duration(metric: metric, bucket: Int(bucket), n: Int(n), total: total)
+            }
+            // Overdue items the breach timer has not marked yet (it marks within a second).
+            for row in try session.rows("""
+                SELECT class, owner, count(*) FROM exception
+                WHERE status IN \(unescaped: PostgresQueueCounters.active) AND breached_at_unix_nano IS NULL
+                  AND due_at_unix_nano < \(Int64(bitPattern: now))
+                GROUP BY class, owner
+                """) {
+                let (exceptionClass, owner, n) = try row.decode((String, ByteBuffer, Int64).self)
+                groups[key(exceptionClass, owner), default: QueueGroupTally()].breached += Int(n)
+            }
+            let active = groups.filter { $0.value.active > 0 }.map(\.key)
+            for row in try session.rows("""
+                SELECT g.class, g.owner, (SELECT min(opened_at_unix_nano) FROM exception
+                                          WHERE status IN \(unescaped: PostgresQueueCounters.active) AND class = g.class AND owner = g.owner)
+                FROM unnest(\(active.map(\.exceptionClass))::text[], \(active.map { ByteBuffer(string: $0.owner) })::bytea[]) AS g(class, owner)
+                """) {
+                let (exceptionClass, owner, oldest) = try row.decode((String, ByteBuffer, Int64?).self)
+                groups[key(exceptionClass, owner)]?.oldestActiveOpened = oldest.map { UInt64(bitPattern: $0) }
+            }
+            var since: [Int64: Int] = [:]
+            for row in try session.rows("""
+                SELECT m, (SELECT coalesce(sum(n), 0)::int8 FROM queue_active_opened WHERE minute >= m) FROM unnest(\(minutes)::int8[]) AS m
+                """) {
+                let (minute, n) = try row.decode((Int64, Int64).self)
+                since[minute] = Int(n)
+            }
+            let settling = try session.rows("SELECT count(*) FROM workflow_settle").first?.decode(Int64.self) ?? 0
+            return QueueStatistics(groups: groups, settlingWorkflows: Int(settling), now: now) { since[$0] ?? 0 }
         }
-        return QueueStatistics(groups: groups, settlingWorkflows: Int(settling), now: now) { minute in activeMinutes.count { $0 >= minute } }
     }
 
     public func exceptionFacets() async throws -> ExceptionFacets {
