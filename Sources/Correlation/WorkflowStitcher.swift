@@ -7,8 +7,13 @@ import TraceModel
 /// be merged away); workflows already stored merge smaller into larger.
 public struct WorkflowStitcher<Membership: WorkflowMembership> {
     public let membership: Membership
-    /// The workflow of each trace this round touched, as the round left it.
-    private var result: [TraceID: WorkflowRecord] = [:]
+    /// The workflow each trace this round touched was settled into (a later component of the
+    /// round may merge it away: `workflow(of:)` follows `absorbedInto`).
+    private var result: [TraceID: Int64] = [:]
+    /// Each workflow's record as the round last left it.
+    private var latest: [Int64: WorkflowRecord] = [:]
+    /// The workflow each one merged away this round went into.
+    private var absorbedInto: [Int64: Int64] = [:]
     /// Each merge made, as (absorbed, survivor) workflow ids.
     public private(set) var merges: [(absorbed: Int64, survivor: Int64)] = []
 
@@ -23,7 +28,8 @@ public struct WorkflowStitcher<Membership: WorkflowMembership> {
         for link in links { sets.union(link.from, link.to) }
         for component in sets.components() {
             let final = try settle(component)
-            for trace in component { result[trace] = final }
+            latest[final.id] = final
+            for trace in component { result[trace] = final.id }
         }
     }
 
@@ -33,7 +39,7 @@ public struct WorkflowStitcher<Membership: WorkflowMembership> {
         var stored: [Int64: WorkflowRecord] = [:]
         var fresh: [TraceID] = []
         for trace in component {
-            if let record = try result[trace] ?? membership.workflow(containing: trace) {
+            if let record = try workflow(of: trace) ?? membership.workflow(containing: trace) {
                 stored[record.id] = record
             } else {
                 fresh.append(trace)
@@ -46,13 +52,20 @@ public struct WorkflowStitcher<Membership: WorkflowMembership> {
         for absorbed in bySize.dropFirst() {
             survivor = try membership.merge(absorbed, into: survivor)
             merges.append((absorbed.id, survivor.id))
+            absorbedInto[absorbed.id] = survivor.id
+            latest[absorbed.id] = nil
         }
         if !fresh.isEmpty { survivor = try membership.add(fresh.sorted(), to: survivor) }
         return survivor
     }
 
-    /// The workflow holding `trace` as this round left it (for traces the round touched).
-    public func workflow(of trace: TraceID) -> WorkflowRecord? { result[trace] }
+    /// The workflow holding `trace` as this round left it (for traces the round touched): the
+    /// one it was settled into, or the one that absorbed it later in the round.
+    public func workflow(of trace: TraceID) -> WorkflowRecord? {
+        guard var id = result[trace] else { return nil }
+        while let next = absorbedInto[id] { id = next }
+        return latest[id]
+    }
 }
 
 /// Union-find over trace ids, for one round.

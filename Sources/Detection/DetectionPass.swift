@@ -25,7 +25,7 @@ public struct DetectionPass<Ledger: FactLedger> {
     /// Returns the exceptions it opened.
     public func run(merges: [(absorbed: Int64, survivor: Int64)], facts: [(key: WorkflowKey, count: Int)], dropped: [WorkflowKey],
                     workflows: Set<Int64>, now: UInt64) throws -> [String] {
-        for merge in merges { try ledger.mergeWorkflow(merge.absorbed, into: merge.survivor) }
+        if !merges.isEmpty { try ledger.mergeWorkflows(merges) }
         var round = DetectionRound(detectors: byName, filing: filing, settled: false)
         var deltas: [WorkflowKey: Int] = [:]
         for fact in facts {

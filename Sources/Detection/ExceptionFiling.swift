@@ -20,6 +20,16 @@ public struct ExceptionFiling<Ledger: ExceptionLedger> {
             if try ledger.foldOnce(into: existing.id) {
                 try ledger.appendHistory(existing.id, action: "folded", note: "\(detection.exceptionClass): \(detection.summary)", owner: nil)
             }
+            // Filed on its own while its part of the workflow had no item to fold into (that part
+            // settled before the traces holding its root cause's item joined it): one root cause,
+            // one item, whatever order the traces came in. An item a reviewer has closed stays.
+            if let own = try ledger.filed(detection.dedupeKey, workflow: workflow), own.id != existing.id, own.status.isActive {
+                try ledger.merge(own, detection.dedupeKey, workflow: workflow, into: existing.id)
+                try ledger.appendHistory(own.id, action: "merged", note: "merged into \(existing.id): the same root cause, once their workflows joined",
+                                         owner: nil)
+                try ledger.appendHistory(existing.id, action: "merged", note: "\(own.id) merged into it: the same root cause, once their workflows joined",
+                                         owner: nil)
+            }
             return (existing.id, false)
         }
         guard var existing = try ledger.filed(detection.dedupeKey, workflow: workflow) else {

@@ -27,6 +27,8 @@ public protocol ExceptionLedger {
     /// Adds the one occurrence a detection folded into `id` brings, unless one was folded into it
     /// already; whether it did.
     func foldOnce(into id: String) throws -> Bool
+    /// Marks `exception` (of pattern `dedupeKey` in `workflow`) merged into item `target`.
+    func merge(_ exception: FiledException, _ dedupeKey: DedupeKey, workflow: Int64, into target: String) throws
     /// Appends a line to the exception's history (and whatever the store notifies of it).
     func appendHistory(_ id: String, action: String, note: String, owner: String?) throws
     /// Writes what the store held back (repeats); called at the end of every round.

@@ -2,9 +2,10 @@
 /// transaction: the fact counts and keys of each workflow, what a merge of two workflows moves,
 /// and the settle windows. Each store implements it; `DetectionPass` decides what to ask.
 public protocol FactLedger: ExceptionLedger {
-    /// The absorbed workflow's fact counts, exceptions (one per pattern: duplicates merged into
-    /// the one opened first) and reviewer approvals now belong to the survivor.
-    func mergeWorkflow(_ absorbed: Int64, into survivor: Int64) throws
+    /// For each merge, in the order the stitcher made them: the absorbed workflow's fact counts,
+    /// exceptions (one per pattern: duplicates merged into the one opened first) and reviewer
+    /// approvals now belong to the survivor.
+    func mergeWorkflows(_ merges: [(absorbed: Int64, survivor: Int64)]) throws
     /// Adds `deltas` to the fact counts of their keys.
     func addCounts(_ deltas: [WorkflowKey: Int]) throws
     /// The keys `detector` has facts for in the workflow, in key order.

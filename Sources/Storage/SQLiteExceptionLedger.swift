@@ -74,6 +74,13 @@ struct SQLiteExceptionLedger: ExceptionLedger {
             """).execute(arguments: [exception.occurrences, summary, Int64(bitPattern: now), exception.id])
     }
 
+    func merge(_ exception: FiledException, _ dedupeKey: DedupeKey, workflow: Int64, into target: String) throws {
+        try flush()
+        try db.cachedStatement(sql: "UPDATE exception SET status = 'merged', merged_into = ?, updated_at_unix_nano = ? WHERE id = ?")
+            .execute(arguments: [target, Int64(bitPattern: now), exception.id])
+        cache.forget(workflows: [workflow])   // the pattern's next item, if any, is read again
+    }
+
     func foldOnce(into id: String) throws -> Bool {
         try flush()   // the fold counts on top of the occurrences written so far
         let already = try Bool.fetchOne(db.cachedStatement(sql: """
@@ -162,7 +169,11 @@ struct SQLiteExceptionLedger: ExceptionLedger {
 }
 
 extension SQLiteExceptionLedger: FactLedger {
-    func mergeWorkflow(_ absorbed: Int64, into survivor: Int64) throws {
+    func mergeWorkflows(_ merges: [(absorbed: Int64, survivor: Int64)]) throws {
+        for merge in merges { try mergeWorkflow(merge.absorbed, into: merge.survivor) }   // a few indexed statements each, in-process
+    }
+
+    private func mergeWorkflow(_ absorbed: Int64, into survivor: Int64) throws {
         try db.cachedStatement(sql: """
             INSERT INTO fact_count (workflow_id, detector, key, count)
             SELECT ?, detector, key, count FROM fact_count WHERE workflow_id = ?

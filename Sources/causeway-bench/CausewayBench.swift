@@ -1,7 +1,9 @@
 import AsyncHTTPClient
 import Foundation
+import Logging
 import NIOCore
 import OTLP
+import Storage
 import Synchronization
 import TraceModel
 
@@ -58,9 +60,15 @@ struct CausewayBench {
                                         databasePath: directory.appendingPathComponent("soak.db").path)
             return
         }
-        // --stats-only: /api/v1/stats and /metrics at --exceptions N open items (default 1,000,000).
+        // --stats-only: /api/v1/stats and /metrics at --exceptions N open items (default 1,000,000);
+        // with --postgres URL, on a fresh database on that server instead of SQLite.
         if arguments.contains("--stats-only") {
-            try await StatsBenchmark.run(count: option("--exceptions", 1_000_000), databasePath: directory.appendingPathComponent("stats.db").path)
+            var database = directory.appendingPathComponent("stats.db").path
+            if let index = arguments.firstIndex(of: "--postgres"), index + 1 < arguments.count {
+                let name = "causeway_bench_stats_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+                database = try await PostgresStore.createDatabase(name, server: arguments[index + 1], logger: Logger(label: "bench"))
+            }
+            try await StatsBenchmark.run(count: option("--exceptions", 1_000_000), databasePath: database)
             return
         }
         // --loop-only: the loop's latencies alone, under half of --foundation SPANS_PER_S.

@@ -13,7 +13,10 @@ final class ServerUnderTest {
         process.arguments = ["serve", "--db", databasePath, "--otlp-grpc", "127.0.0.1:0", "--otlp-http", "127.0.0.1:0",
                              "--api", "127.0.0.1:0", "--log-level", "warning"]
         if let configuration {
-            let path = databasePath + ".yaml"
+            // Beside the database file; a PostgreSQL URL names no folder, so in the temporary one.
+            let path = databasePath.contains("://")
+                ? FileManager.default.temporaryDirectory.appendingPathComponent("causeway-bench-\(UUID().uuidString).yaml").path
+                : databasePath + ".yaml"
             try configuration.write(toFile: path, atomically: true, encoding: .utf8)
             process.arguments! += ["--config", path]
         }

@@ -132,4 +132,23 @@ struct WorkflowStitcherTests {
         #expect(stitcher.workflow(of: .stub(400))?.traceCount == 16)
         #expect(stitcher.workflow(of: .stub(400))?.key == .stub(101))
     }
+
+    /// Two traces of one stored workflow in different components of a round: the first component
+    /// leaves it as it was, the second merges it into a larger one. Every trace the round touched
+    /// must answer with the workflow it ended in (the writer counts new spans and facts into it;
+    /// the absorbed one no longer exists).
+    @Test("a workflow merged away by a later component of the round: its traces answer with the survivor")
+    func mergedByALaterComponent() throws {
+        let membership = MemoryMembership()
+        let small = membership.createWorkflow(for: [.stub(1), .stub(3)])
+        let large = membership.createWorkflow(for: [.stub(5), .stub(6), .stub(7)])
+        var stitcher = WorkflowStitcher(membership: membership)
+        // Trace 1 gets a span on its own; trace 3 gets one that links to trace 5.
+        try stitcher.stitch(traces: [.stub(1), .stub(3)], links: [(.stub(3), .stub(5))])
+        #expect(stitcher.merges.map(\.absorbed) == [small.id])
+        for trace: TraceID in [.stub(1), .stub(3), .stub(5)] {
+            #expect(stitcher.workflow(of: trace)?.id == large.id, "trace \(trace.low)")
+            #expect(stitcher.workflow(of: trace)?.traceCount == 5, "trace \(trace.low)")
+        }
+    }
 }

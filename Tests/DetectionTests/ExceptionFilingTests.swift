@@ -64,6 +64,11 @@ final class MemoryLedger: ExceptionLedger {
         return moved
     }
 
+    func merge(_ exception: FiledException, _ dedupeKey: DedupeKey, workflow: Int64, into target: String) {
+        flush()
+        items[exception.id]?.filed.status = .merged
+    }
+
     func foldOnce(into id: String) -> Bool {
         flush()
         guard !history.contains(where: { $0.id == id && $0.action == "folded" }) else { return false }

@@ -43,7 +43,10 @@ struct PostgresServeTests {
     }
 
     /// Settling after a second of quiet (the triggers of counting patterns are final then).
-    static let quickSettle = "detect:\n  unresolved_failure:\n    settle_after: 1s\n"
+    /// Short enough for a quick test, long enough that no part of the workflow goes quiet while
+    /// its traces are still being sent (a part that settles early files an `unresolved_failure`
+    /// that the whole workflow, with a later success in it, would not: timing, not arrival order).
+    static let quickSettle = "detect:\n  unresolved_failure:\n    settle_after: 4s\n"
 
     /// The instance's exceptions once its workflows have settled: the list, once no workflow
     /// waits to settle (`/api/v1/stats`), read until it stops changing (up to 30 s).

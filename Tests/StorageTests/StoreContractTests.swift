@@ -247,6 +247,59 @@ struct StoreContractTests {
                   status: type != nil ? SpanStatus(code: .error, message: "failed") : ran ? SpanStatus(code: .ok) : SpanStatus(code: .error, message: "needs approval"))
     }
 
+    /// Trace `trace` of a job: a root (linking to the root of `linkedTo`) and a lookup failing `NotFound`.
+    static func failingJob(_ trace: UInt64, linkedTo: UInt64?) -> [Span] {
+        let start = t0 + trace * 1_000_000
+        return [
+            Span.stub(trace: .stub(trace), span: .stub(2), parent: .stub(1), name: "execute_tool crm.lookup", kind: .client, start: start + 1,
+                      attributes: [Attribute("gen_ai.operation.name", .string("execute_tool")), Attribute("gen_ai.tool.name", .string("crm.lookup")),
+                                   Attribute("gen_ai.tool.call.id", .string("call_\(trace)"))],
+                      events: [SpanEvent(timeUnixNano: start + 1, name: "exception", attributes: [Attribute("exception.type", .string("NotFound"))])],
+                      status: SpanStatus(code: .error, message: "failed")),
+            Span.stub(trace: .stub(trace), span: .stub(1), name: "process job", start: start,
+                      links: linkedTo.map { [SpanLink(traceID: .stub($0), spanID: .stub(1))] } ?? []),
+        ]
+    }
+
+    /// The live items of a store: class, id, occurrences and trigger.
+    static func liveItems(_ store: some ExceptionQueue) async throws -> [String] {
+        try await store.exceptions(ExceptionFilter(), limit: 50, after: nil).items.map { item in
+            "\(item.exceptionClass) \(item.id) \(item.status.rawValue) \(item.occurrences) \(item.trigger.traceID.low) \(item.trigger.spanID.hex)"
+        }.sorted()
+    }
+
+    @Test("a failure whose part of a workflow settled alone folds into the repeat_failure the workflow gets once the rest joins it, as when it all came at once",
+          arguments: StoreKind.queueing)
+    func settledAloneThenJoined(kind: StoreKind) async throws {
+        let jobs = [Self.failingJob(0x61, linkedTo: nil), Self.failingJob(0x62, linkedTo: 0x61), Self.failingJob(0x63, linkedTo: 0x62)]
+        // All at once, then quiet.
+        let (together, writerTogether, _, closeTogether) = try await kind.make()
+        defer { closeTogether() }
+        try await Self.write(jobs.map { .stub(service: "jobs", spans: $0) }, with: writerTogether)
+        try await Self.settleAll(together)
+        let expected = try await Self.liveItems(together)
+        #expect(expected.count == 1 && expected.first?.hasPrefix("repeat_failure ") == true, "\(expected)")
+
+        // The last job first, quiet long enough to settle on its own: an unresolved_failure.
+        let (apart, writerApart, _, closeApart) = try await kind.make()
+        defer { closeApart() }
+        let running = Task { try await writerApart.run() }
+        try await writerApart.write(.stub(service: "jobs", spans: jobs[2]))
+        try await Self.settleAll(apart)
+        let alone = try #require(try await apart.exceptions(ExceptionFilter(), limit: 10, after: nil).items.first)
+        #expect(alone.exceptionClass == "unresolved_failure")
+        // Then the jobs it links to: the workflow's repeat_failure takes it in once the workflow settles again.
+        try await writerApart.write(.stub(service: "jobs", spans: jobs[0]))
+        try await writerApart.write(.stub(service: "jobs", spans: jobs[1]))
+        writerApart.finish()
+        try await running.value
+        try await Self.settleAll(apart)
+        #expect(try await Self.liveItems(apart) == expected)
+        let merged = try #require(try await apart.exception(id: alone.id))
+        #expect(merged.record.status == .merged)
+        #expect(merged.record.mergedInto == expected.first?.split(separator: " ")[1].description)
+    }
+
     @Test("an approval holds the agent until approved and then covers the tool; a resolved pattern that recurs reopens; a settled failure folds into it",
           arguments: StoreKind.queueing)
     func decisionsReopenAndFold(kind: StoreKind) async throws {

@@ -85,6 +85,15 @@ struct PostgresExceptionLedger: ExceptionLedger {
             """)
     }
 
+    func merge(_ exception: FiledException, _ dedupeKey: DedupeKey, workflow: Int64, into target: String) throws {
+        try flush()
+        try session.execute("""
+            UPDATE exception SET status = 'merged', merged_into = \(target), updated_at_unix_nano = \(stamp) WHERE id = \(exception.id)
+            """)
+        state.forget([workflow])
+        changed.note()
+    }
+
     func foldOnce(into id: String) throws -> Bool {
         try flush()   // the fold counts on top of the occurrences written so far
         let rows = try session.rows("""
@@ -172,35 +181,43 @@ struct PostgresExceptionLedger: ExceptionLedger {
 }
 
 extension PostgresExceptionLedger: FactLedger {
-    /// One statement moves the absorbed workflow's fact counts, exceptions and approvals to the
-    /// survivor and answers the pairs of exceptions of one pattern it brought together; of each
-    /// pair the one opened first stays (`ExceptionFiling.survivor`), the other is marked `merged`,
-    /// and both histories say so.
-    func mergeWorkflow(_ absorbed: Int64, into survivor: Int64) throws {
+    /// Every merge of the round at once: each absorbed workflow goes straight to the workflow it
+    /// ends in (a chain A → B → C sends A to C). One statement moves the fact counts, exceptions
+    /// and approvals and reads the live exceptions of the workflows that ended up together; of
+    /// each pattern's, the one opened first stays (`ExceptionFiling.survivor`, a total order, so
+    /// the same one as merging pair by pair), the others are marked `merged` into it in one more
+    /// statement, and the histories say so.
+    func mergeWorkflows(_ merges: [(absorbed: Int64, survivor: Int64)]) throws {
         try flush()
-        let pairs = try session.rows("""
-            WITH pairs AS (
-                SELECT a.id AS a_id, a.status AS a_status, a.occurrences AS a_occurrences, a.opened_at_unix_nano AS a_opened,
-                    s.id AS s_id, s.status AS s_status, s.occurrences AS s_occurrences, s.opened_at_unix_nano AS s_opened
-                FROM exception AS a
-                JOIN LATERAL (SELECT id, status, occurrences, opened_at_unix_nano FROM exception
-                              WHERE workflow_id = \(survivor) AND dedupe_key = a.dedupe_key AND status <> 'merged'
-                              ORDER BY opened_at_unix_nano, id LIMIT 1) AS s ON true
-                WHERE a.workflow_id = \(absorbed) AND a.status <> 'merged'),
-            gone AS (DELETE FROM fact_count WHERE workflow_id = \(absorbed) RETURNING detector, key, count),
+        let merged = MergedWorkflows(merges)
+        let (absorbed, ends) = (merged.absorbed, merged.ends)
+        let together = Array(Set(absorbed + ends)).sorted()
+        let live = try session.rows("""
+            WITH m AS (SELECT * FROM unnest(\(absorbed)::int8[], \(ends)::int8[]) AS m(absorbed, survivor)),
+            live AS (
+                SELECT exception.id, exception.status, exception.occurrences, exception.opened_at_unix_nano, exception.dedupe_key,
+                    coalesce(m.survivor, exception.workflow_id) AS workflow
+                FROM exception LEFT JOIN m ON m.absorbed = exception.workflow_id
+                WHERE exception.workflow_id = ANY(\(together)::int8[]) AND exception.status <> 'merged'),
+            gone AS (DELETE FROM fact_count USING m WHERE fact_count.workflow_id = m.absorbed RETURNING m.survivor, detector, key, count),
             counted AS (
-                INSERT INTO fact_count (workflow_id, detector, key, count) SELECT \(survivor), detector, key, count FROM gone
+                INSERT INTO fact_count (workflow_id, detector, key, count)
+                SELECT survivor, detector, key, sum(count)::int8 FROM gone GROUP BY 1, 2, 3
                 ON CONFLICT (workflow_id, detector, key) DO UPDATE SET count = fact_count.count + excluded.count),
-            moved AS (UPDATE exception SET workflow_id = \(survivor) WHERE workflow_id = \(absorbed)),
-            approvals AS (UPDATE reviewer_approval SET workflow_id = \(survivor) WHERE workflow_id = \(absorbed))
-            SELECT * FROM pairs ORDER BY a_id
+            moved AS (UPDATE exception SET workflow_id = m.survivor FROM m WHERE exception.workflow_id = m.absorbed),
+            approvals AS (UPDATE reviewer_approval SET workflow_id = m.survivor FROM m WHERE reviewer_approval.workflow_id = m.absorbed)
+            SELECT id, status, occurrences, opened_at_unix_nano, workflow, dedupe_key FROM live ORDER BY workflow, dedupe_key, id
             """).map { row in
-            let cells = try row.decode((String, String, Int64, Int64, String, String, Int64, Int64).self)
-            let brought = FiledException(id: cells.0, status: ExceptionStatus(rawValue: cells.1) ?? .open, occurrences: Int(cells.2), openedAtUnixNano: cells.3)
-            let there = FiledException(id: cells.4, status: ExceptionStatus(rawValue: cells.5) ?? .open, occurrences: Int(cells.6), openedAtUnixNano: cells.7)
-            let pair = ExceptionFiling<Self>.survivor(of: there, brought)
-            return (kept: pair.kept.id, merged: pair.merged.id)
+            let (id, status, occurrences, opened, workflow, key) = try row.decode((String, String, Int64, Int64, Int64, ByteBuffer).self)
+            return (workflow: workflow, key: key, exception: FiledException(id: id, status: ExceptionStatus(rawValue: status) ?? .open,
+                                                                           occurrences: Int(occurrences), openedAtUnixNano: opened))
         }
+        var pairs: [(kept: String, merged: String)] = []
+        for group in Dictionary(grouping: live, by: { PatternInWorkflow(workflow: $0.workflow, key: $0.key) }).values where group.count > 1 {
+            let kept = group.map(\.exception).reduce(group[0].exception) { ExceptionFiling<Self>.survivor(of: $0, $1).kept }
+            for other in group where other.exception.id != kept.id { pairs.append((kept.id, other.exception.id)) }
+        }
+        pairs.sort { ($0.merged, $0.kept) < ($1.merged, $1.kept) }
         if !pairs.isEmpty {
             try session.execute("""
                 UPDATE exception SET status = CASE WHEN exception.id = p.merged THEN 'merged' ELSE exception.status END,
@@ -213,8 +230,14 @@ extension PostgresExceptionLedger: FactLedger {
                 try appendHistory(keptID, action: "merged", note: "\(mergedID) merged into it: the same pattern, once their workflows joined", owner: nil)
             }
         }
-        state.forget([absorbed, survivor])
+        state.forget(together)
         changed.note()   // a trace's workflow, and so its decisions, may have changed
+    }
+
+    /// A pattern (dedupe key) in a workflow: the exceptions a merge brings together.
+    private struct PatternInWorkflow: Hashable {
+        var workflow: Int64
+        var key: ByteBuffer
     }
 
     func addCounts(_ deltas: [WorkflowKey: Int]) throws {

@@ -276,44 +276,75 @@ extension PostgresStore: SpanRecorder {
         return (stitcher, Set(newSpans.keys))
     }
 
-    /// Writes the membership changes a stitch made on its snapshot, in the order it made them.
+    /// Writes the membership changes a stitch made on its snapshot, a few statements a round
+    /// however many there were: the workflows it created and the traces it added (a created
+    /// workflow's id is new, so nothing before its creation names it), then every merge at once,
+    /// each absorbed workflow straight into the one it ends in (a chain A → B → C sends A to C),
+    /// then each workflow's name and trace count as the last change left them.
     static func apply(_ changes: [PostgresMembershipSnapshot.Change], receivedAt: UInt64,
                       _ connection: PostgresConnection, _ logger: Logger) async throws {
         let now = Int64(bitPattern: receivedAt)
+        var created: [WorkflowRecord] = []
+        var members: [(trace: TraceID, workflow: Int64)] = []
+        var latest: [Int64: WorkflowRecord] = [:]
+        var merges: [(absorbed: Int64, survivor: Int64)] = []
         for change in changes {
             switch change {
             case .create(let record, let traces):
-                try await connection.query("""
-                    INSERT INTO workflow (id, key_trace_id, trace_count, span_count, first_received_at_unix_nano, last_received_at_unix_nano)
-                    VALUES (\(record.id), \(ByteBuffer(bytes: record.key.bytes)), \(Int64(record.traceCount)), 0, \(now), \(now))
-                    """, logger: logger)
-                try await insertMembers(traces, of: record, at: now, connection, logger)
+                created.append(record)
+                members += traces.map { ($0, record.id) }
+                latest[record.id] = record
             case .add(let traces, let record):
-                try await connection.query("""
-                    UPDATE workflow SET key_trace_id = \(ByteBuffer(bytes: record.key.bytes)), trace_count = \(Int64(record.traceCount))
-                    WHERE id = \(record.id)
-                    """, logger: logger)
-                try await insertMembers(traces, of: record, at: now, connection, logger)
+                members += traces.map { ($0, record.id) }
+                latest[record.id] = record
             case .merge(let absorbed, let merged):
-                try await connection.query("""
-                    UPDATE workflow SET key_trace_id = \(ByteBuffer(bytes: merged.key.bytes)), trace_count = \(Int64(merged.traceCount)),
-                        span_count = workflow.span_count + gone.span_count,
-                        first_received_at_unix_nano = least(workflow.first_received_at_unix_nano, gone.first_received_at_unix_nano),
-                        last_received_at_unix_nano = greatest(workflow.last_received_at_unix_nano, gone.last_received_at_unix_nano)
-                    FROM workflow AS gone WHERE workflow.id = \(merged.id) AND gone.id = \(absorbed.id)
-                    """, logger: logger)
-                try await connection.query("UPDATE workflow_trace SET workflow_id = \(merged.id) WHERE workflow_id = \(absorbed.id)", logger: logger)
-                try await connection.query("DELETE FROM workflow WHERE id = \(absorbed.id)", logger: logger)
+                merges.append((absorbed.id, merged.id))
+                latest[absorbed.id] = nil
+                latest[merged.id] = merged
             }
         }
-    }
-
-    static func insertMembers(_ traces: [TraceID], of record: WorkflowRecord, at now: Int64, _ connection: PostgresConnection,
-                              _ logger: Logger) async throws {
-        try await connection.query("""
-            INSERT INTO workflow_trace (trace_id, workflow_id, first_received_at_unix_nano)
-            SELECT unnest(\(traces.map { ByteBuffer(bytes: $0.bytes) })::bytea[]), \(record.id), \(now)
-            """, logger: logger)
+        if !created.isEmpty {
+            try await connection.query("""
+                INSERT INTO workflow (id, key_trace_id, trace_count, span_count, first_received_at_unix_nano, last_received_at_unix_nano)
+                SELECT t.id, t.key, t.traces, 0, \(now), \(now)
+                FROM unnest(\(created.map(\.id))::int8[], \(created.map { ByteBuffer(bytes: $0.key.bytes) })::bytea[],
+                            \(created.map { Int64($0.traceCount) })::int8[]) AS t(id, key, traces)
+                """, logger: logger)
+        }
+        if !members.isEmpty {
+            try await connection.query("""
+                INSERT INTO workflow_trace (trace_id, workflow_id, first_received_at_unix_nano)
+                SELECT t.trace, t.workflow, \(now)
+                FROM unnest(\(members.map { ByteBuffer(bytes: $0.trace.bytes) })::bytea[], \(members.map(\.workflow))::int8[]) AS t(trace, workflow)
+                """, logger: logger)
+        }
+        let merged = MergedWorkflows(merges)
+        if !merged.isEmpty {
+            let (absorbed, ends) = (merged.absorbed, merged.ends)
+            try await connection.query("""
+                WITH m AS (SELECT * FROM unnest(\(absorbed)::int8[], \(ends)::int8[]) AS m(absorbed, survivor)),
+                moved AS (UPDATE workflow_trace SET workflow_id = m.survivor FROM m WHERE workflow_trace.workflow_id = m.absorbed),
+                gone AS (
+                    SELECT m.survivor, sum(gone.span_count)::int8 AS spans, min(gone.first_received_at_unix_nano) AS first,
+                        max(gone.last_received_at_unix_nano) AS last
+                    FROM m JOIN workflow AS gone ON gone.id = m.absorbed GROUP BY m.survivor),
+                added AS (
+                    UPDATE workflow SET span_count = workflow.span_count + gone.spans,
+                        first_received_at_unix_nano = least(workflow.first_received_at_unix_nano, gone.first),
+                        last_received_at_unix_nano = greatest(workflow.last_received_at_unix_nano, gone.last)
+                    FROM gone WHERE workflow.id = gone.survivor)
+                DELETE FROM workflow USING m WHERE workflow.id = m.absorbed
+                """, logger: logger)
+        }
+        let named = latest.values.sorted { $0.id < $1.id }
+        if !named.isEmpty {
+            try await connection.query("""
+                UPDATE workflow SET key_trace_id = t.key, trace_count = t.traces
+                FROM unnest(\(named.map(\.id))::int8[], \(named.map { ByteBuffer(bytes: $0.key.bytes) })::bytea[],
+                            \(named.map { Int64($0.traceCount) })::int8[]) AS t(id, key, traces)
+                WHERE workflow.id = t.id
+                """, logger: logger)
+        }
     }
 }
 
