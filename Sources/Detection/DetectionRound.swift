@@ -30,7 +30,10 @@ public struct DetectionRound<Ledger: ExceptionLedger> {
             let context = filing.ledger.context(workflow: item.workflow, detector: item.detector, settled: settled)
             for key in try detector.keysToJudge(touched: item.key, in: context) {
                 guard judged.insert(WorkflowKey(workflow: item.workflow, detector: item.detector, key: key)).inserted else { continue }
-                guard let detection = try detector.evaluate(key: key, in: context) else { continue }
+                guard let detection = try detector.evaluate(key: key, in: context) else {
+                    if settled, detector.resolvesWhenGone { try filing.recovered(DedupeKey(detector: item.detector, key: key), workflow: item.workflow) }
+                    continue
+                }
                 if let result = try filing.file(detection, workflow: item.workflow), result.opened { opened.append(result.id) }
             }
         }

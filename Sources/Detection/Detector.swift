@@ -20,6 +20,10 @@ public protocol Detector: Sendable {
     /// whose later facts only add occurrences: once it is filed in a workflow, the writer counts
     /// its further facts without storing them.
     var needsEveryFact: Bool { get }
+    /// Its pattern can go away: judged settled again (more of its workflow arrived after it first
+    /// went quiet), it may find nothing where it filed an item before — a later attempt
+    /// succeeded. Causeway then resolves the item, unless a reviewer has acted on it.
+    var resolvesWhenGone: Bool { get }
     /// The keys this span counts towards (empty for most spans).
     func facts(of span: Span, service: String) -> [String]
     /// The keys to judge when `key` got a new fact (usually just `key`).
@@ -33,6 +37,7 @@ extension Detector {
     public var settles: Bool { false }
     public var countsFailures: Bool { false }
     public var needsEveryFact: Bool { true }
+    public var resolvesWhenGone: Bool { false }
 
     public func keysToJudge(touched key: String, in context: some DetectionContext) throws -> [String] { [key] }
 }

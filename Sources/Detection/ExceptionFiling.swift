@@ -22,9 +22,9 @@ public struct ExceptionFiling<Ledger: ExceptionLedger> {
             }
             // Filed on its own while its part of the workflow had no item to fold into (that part
             // settled before the traces holding its root cause's item joined it): one root cause,
-            // one item, whatever order the traces came in. An item a reviewer has closed stays.
-            if let own = try ledger.filed(detection.dedupeKey, workflow: workflow), own.id != existing.id, own.status.isActive {
-                try ledger.merge(own, detection.dedupeKey, workflow: workflow, into: existing.id)
+            // one item, whatever order the traces came in. An item a reviewer has acted on stays theirs.
+            if existing.status.isActive, let own = try ledger.filed(detection.dedupeKey, workflow: workflow), own.id != existing.id, own.status == .open {
+                try ledger.merge(own, workflow: workflow, into: existing.id)
                 try ledger.appendHistory(own.id, action: "merged", note: "merged into \(existing.id): the same root cause, once their workflows joined",
                                          owner: nil)
                 try ledger.appendHistory(existing.id, action: "merged", note: "\(own.id) merged into it: the same root cause, once their workflows joined",
@@ -62,6 +62,32 @@ public struct ExceptionFiling<Ledger: ExceptionLedger> {
             try ledger.appendHistory(existing.id, action: "reopened", note: "recurred after it was \(existing.status.rawValue): \(detection.summary)", owner: nil)
         }
         return (existing.id, false)
+    }
+
+    /// The pattern of an item its detector files only once the workflow is quiet is no longer
+    /// there, judged again after more of the workflow arrived (a later attempt succeeded): an
+    /// open item is resolved by Causeway, with a history line saying why; one a reviewer has
+    /// acted on stays theirs.
+    public func recovered(_ dedupeKey: DedupeKey, workflow: Int64) throws {
+        guard let existing = try ledger.filed(dedupeKey, workflow: workflow), existing.status == .open else { return }
+        try ledger.resolve(existing, dedupeKey, workflow: workflow)
+        try ledger.appendHistory(existing.id, action: "resolved", note: "recovered: a later attempt succeeded, after the workflow had first gone quiet",
+                                 owner: nil)
+    }
+
+    /// The live items a round's workflow merges brought together, each with the workflow it ends
+    /// in and its pattern: of each pattern's in a workflow, the one opened first stays
+    /// (`survivor`, a total order, so the same one whatever order the merges were made in) and
+    /// the others are merged into it. Sorted by the merged id.
+    public static func duplicates(_ live: [(workflow: Int64, pattern: String, exception: FiledException)]) -> [(kept: String, merged: String)] {
+        var groups: [Int64: [String: [FiledException]]] = [:]
+        for item in live { groups[item.workflow, default: [:]][item.pattern, default: []].append(item.exception) }
+        var pairs: [(kept: String, merged: String)] = []
+        for group in groups.values.flatMap(\.values) where group.count > 1 {
+            let kept = group.dropFirst().reduce(group[0]) { survivor(of: $0, $1).kept }
+            for other in group where other.id != kept.id { pairs.append((kept.id, other.id)) }
+        }
+        return pairs.sorted { ($0.merged, $0.kept) < ($1.merged, $1.kept) }
     }
 
     /// Whether a power of two lies in (old, new].

@@ -27,8 +27,10 @@ public protocol ExceptionLedger {
     /// Adds the one occurrence a detection folded into `id` brings, unless one was folded into it
     /// already; whether it did.
     func foldOnce(into id: String) throws -> Bool
-    /// Marks `exception` (of pattern `dedupeKey` in `workflow`) merged into item `target`.
-    func merge(_ exception: FiledException, _ dedupeKey: DedupeKey, workflow: Int64, into target: String) throws
+    /// Resolves `exception` (of pattern `dedupeKey` in `workflow`) as of now, by Causeway.
+    func resolve(_ exception: FiledException, _ dedupeKey: DedupeKey, workflow: Int64) throws
+    /// Marks `exception`, filed in `workflow`, merged into item `target`.
+    func merge(_ exception: FiledException, workflow: Int64, into target: String) throws
     /// Appends a line to the exception's history (and whatever the store notifies of it).
     func appendHistory(_ id: String, action: String, note: String, owner: String?) throws
     /// Writes what the store held back (repeats); called at the end of every round.

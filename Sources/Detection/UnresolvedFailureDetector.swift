@@ -11,6 +11,7 @@ public struct UnresolvedFailureDetector: Detector {
     public var name: String { "unresolved_failure" }
     public var settles: Bool { true }
     public var countsFailures: Bool { true }
+    public var resolvesWhenGone: Bool { true }
 
     /// The signatures an unresolved failure folds into (and how failures are typed).
     let repeated: RepeatFailureDetector

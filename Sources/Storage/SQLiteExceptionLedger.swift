@@ -74,7 +74,16 @@ struct SQLiteExceptionLedger: ExceptionLedger {
             """).execute(arguments: [exception.occurrences, summary, Int64(bitPattern: now), exception.id])
     }
 
-    func merge(_ exception: FiledException, _ dedupeKey: DedupeKey, workflow: Int64, into target: String) throws {
+    func resolve(_ exception: FiledException, _ dedupeKey: DedupeKey, workflow: Int64) throws {
+        try flush()
+        try db.cachedStatement(sql: "UPDATE exception SET status = 'resolved', resolved_at_unix_nano = ?1, updated_at_unix_nano = ?1 WHERE id = ?2")
+            .execute(arguments: [Int64(bitPattern: now), exception.id])
+        var resolved = exception
+        resolved.status = .resolved
+        cache.setFiled(resolved, dedupeKey, workflow: workflow)
+    }
+
+    func merge(_ exception: FiledException, workflow: Int64, into target: String) throws {
         try flush()
         try db.cachedStatement(sql: "UPDATE exception SET status = 'merged', merged_into = ?, updated_at_unix_nano = ? WHERE id = ?")
             .execute(arguments: [target, Int64(bitPattern: now), exception.id])
@@ -100,26 +109,6 @@ struct SQLiteExceptionLedger: ExceptionLedger {
             UPDATE exception SET occurrences = repeat.value ->> 1, summary = repeat.value ->> 2, updated_at_unix_nano = ?
             FROM json_each(?) AS repeat WHERE exception.id = repeat.value ->> 0
             """).execute(arguments: [Int64(bitPattern: now), updates])
-    }
-
-    /// Folds the exceptions `absorbed` brings into a merge whose pattern the survivor already
-    /// has: one exception per pattern per workflow. The one opened first stays; the other is
-    /// marked `merged` (with `merged_into`), and both histories say so.
-    func mergeDuplicates(absorbed: Int64, into survivor: Int64) throws {
-        let rows = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT id, dedupe_key, status, occurrences, opened_at_unix_nano FROM exception WHERE workflow_id = ? AND status != 'merged'
-            """), arguments: [absorbed])
-        for row in rows {
-            guard let dedupeKey = DedupeKey(text: row["dedupe_key"]), let filed = try Self.filed(db, dedupeKey: dedupeKey, workflow: survivor) else { continue }
-            let pair = ExceptionFiling<Self>.survivor(of: filed, Self.filed(row))
-            let (keptID, mergedID) = (pair.kept.id, pair.merged.id)
-            try db.cachedStatement(sql: """
-                UPDATE exception SET status = 'merged', merged_into = ?, updated_at_unix_nano = ? WHERE id = ?
-                """).execute(arguments: [keptID, Int64(bitPattern: now), mergedID])
-            try db.cachedStatement(sql: "UPDATE exception SET updated_at_unix_nano = ? WHERE id = ?").execute(arguments: [Int64(bitPattern: now), keptID])
-            try appendHistory(mergedID, action: "merged", note: "merged into \(keptID): the same pattern, once their workflows joined", owner: nil)
-            try appendHistory(keptID, action: "merged", note: "\(mergedID) merged into it: the same pattern, once their workflows joined", owner: nil)
-        }
     }
 
     /// The exception already filed for this pattern in the workflow, if any.
@@ -169,21 +158,41 @@ struct SQLiteExceptionLedger: ExceptionLedger {
 }
 
 extension SQLiteExceptionLedger: FactLedger {
+    /// Every merge of the round, each absorbed workflow straight into the one it ends in (as on
+    /// PostgreSQL): its fact counts, exceptions and approvals move there, and of each pattern's
+    /// live items in the workflows brought together the one opened first stays, the others
+    /// marked `merged` into it (`ExceptionFiling.duplicates`; both histories say so).
     func mergeWorkflows(_ merges: [(absorbed: Int64, survivor: Int64)]) throws {
-        for merge in merges { try mergeWorkflow(merge.absorbed, into: merge.survivor) }   // a few indexed statements each, in-process
-    }
-
-    private func mergeWorkflow(_ absorbed: Int64, into survivor: Int64) throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO fact_count (workflow_id, detector, key, count)
-            SELECT ?, detector, key, count FROM fact_count WHERE workflow_id = ?
-            ON CONFLICT (workflow_id, detector, key) DO UPDATE SET count = fact_count.count + excluded.count
-            """).execute(arguments: [survivor, absorbed])
-        try db.cachedStatement(sql: "DELETE FROM fact_count WHERE workflow_id = ?").execute(arguments: [absorbed])
-        try mergeDuplicates(absorbed: absorbed, into: survivor)
-        try db.cachedStatement(sql: "UPDATE exception SET workflow_id = ? WHERE workflow_id = ?").execute(arguments: [survivor, absorbed])
-        try db.cachedStatement(sql: "UPDATE reviewer_approval SET workflow_id = ? WHERE workflow_id = ?").execute(arguments: [survivor, absorbed])
-        cache.forget(workflows: [absorbed, survivor])
+        let merged = MergedWorkflows(merges)
+        let endOf = Dictionary(uniqueKeysWithValues: zip(merged.absorbed, merged.ends))
+        let together = Set(merged.absorbed + merged.ends)
+        var live: [(workflow: Int64, pattern: String, exception: FiledException)] = []
+        for workflow in together.sorted() {
+            for row in try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT id, dedupe_key, status, occurrences, opened_at_unix_nano FROM exception WHERE workflow_id = ? AND status != 'merged'
+                """), arguments: [workflow]) {
+                live.append((endOf[workflow] ?? workflow, row["dedupe_key"], Self.filed(row)))
+            }
+        }
+        for (absorbed, survivor) in zip(merged.absorbed, merged.ends) {
+            try db.cachedStatement(sql: """
+                INSERT INTO fact_count (workflow_id, detector, key, count)
+                SELECT ?, detector, key, count FROM fact_count WHERE workflow_id = ?
+                ON CONFLICT (workflow_id, detector, key) DO UPDATE SET count = fact_count.count + excluded.count
+                """).execute(arguments: [survivor, absorbed])
+            try db.cachedStatement(sql: "DELETE FROM fact_count WHERE workflow_id = ?").execute(arguments: [absorbed])
+            try db.cachedStatement(sql: "UPDATE exception SET workflow_id = ? WHERE workflow_id = ?").execute(arguments: [survivor, absorbed])
+            try db.cachedStatement(sql: "UPDATE reviewer_approval SET workflow_id = ? WHERE workflow_id = ?").execute(arguments: [survivor, absorbed])
+        }
+        for (keptID, mergedID) in ExceptionFiling<Self>.duplicates(live) {
+            try db.cachedStatement(sql: """
+                UPDATE exception SET status = 'merged', merged_into = ?, updated_at_unix_nano = ? WHERE id = ?
+                """).execute(arguments: [keptID, Int64(bitPattern: now), mergedID])
+            try db.cachedStatement(sql: "UPDATE exception SET updated_at_unix_nano = ? WHERE id = ?").execute(arguments: [Int64(bitPattern: now), keptID])
+            try appendHistory(mergedID, action: "merged", note: "merged into \(keptID): the same pattern, once their workflows joined", owner: nil)
+            try appendHistory(keptID, action: "merged", note: "\(mergedID) merged into it: the same pattern, once their workflows joined", owner: nil)
+        }
+        cache.forget(workflows: together)
         store.noteQueueChange()   // a trace's workflow, and so its decisions, may have changed
     }
 

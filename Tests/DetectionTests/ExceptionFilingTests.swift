@@ -64,7 +64,12 @@ final class MemoryLedger: ExceptionLedger {
         return moved
     }
 
-    func merge(_ exception: FiledException, _ dedupeKey: DedupeKey, workflow: Int64, into target: String) {
+    func resolve(_ exception: FiledException, _ dedupeKey: DedupeKey, workflow: Int64) {
+        flush()
+        items[exception.id]?.filed.status = .resolved
+    }
+
+    func merge(_ exception: FiledException, workflow: Int64, into target: String) {
         flush()
         items[exception.id]?.filed.status = .merged
     }
@@ -213,5 +218,19 @@ struct ExceptionFilingTests {
         #expect(ledger.items[opened[0]]?.dedupeKey == DedupeKey(detector: "rule:low", key: "agent\u{1F}\u{1F}grade"))
         #expect(ledger.history.map(\.action) == ["opened"])
         #expect(ledger.flushes == 1)
+    }
+
+    @Test("the items a round's merges bring together keep the one opened first per pattern and workflow, whatever order they are listed in")
+    func duplicatesOfMerges() {
+        func item(_ id: String, opened: Int64) -> FiledException {
+            FiledException(id: id, status: .open, occurrences: 1, openedAtUnixNano: opened)
+        }
+        let live: [(workflow: Int64, pattern: String, exception: FiledException)] = [
+            (9, "repeat", item("exc_c", opened: 30)), (9, "repeat", item("exc_a", opened: 10)), (9, "repeat", item("exc_b", opened: 20)),
+            (9, "stale", item("exc_d", opened: 5)), (8, "repeat", item("exc_e", opened: 1)),
+        ]
+        let expected = ["exc_b→exc_a", "exc_c→exc_a"]
+        #expect(ExceptionFiling<MemoryLedger>.duplicates(live).map { "\($0.merged)→\($0.kept)" } == expected)
+        #expect(ExceptionFiling<MemoryLedger>.duplicates(live.reversed()).map { "\($0.merged)→\($0.kept)" } == expected)
     }
 }

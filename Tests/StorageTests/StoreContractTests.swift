@@ -247,23 +247,23 @@ struct StoreContractTests {
                   status: type != nil ? SpanStatus(code: .error, message: "failed") : ran ? SpanStatus(code: .ok) : SpanStatus(code: .error, message: "needs approval"))
     }
 
-    /// Trace `trace` of a job: a root (linking to the root of `linkedTo`) and a lookup failing `NotFound`.
-    static func failingJob(_ trace: UInt64, linkedTo: UInt64?) -> [Span] {
+    /// Trace `trace` of a job: a root (linking to the root of `linkedTo`) and a lookup, failing `NotFound` or not.
+    static func job(_ trace: UInt64, linkedTo: UInt64?, failing: Bool = true) -> [Span] {
         let start = t0 + trace * 1_000_000
+        let failure = [SpanEvent(timeUnixNano: start + 1, name: "exception", attributes: [Attribute("exception.type", .string("NotFound"))])]
         return [
             Span.stub(trace: .stub(trace), span: .stub(2), parent: .stub(1), name: "execute_tool crm.lookup", kind: .client, start: start + 1,
                       attributes: [Attribute("gen_ai.operation.name", .string("execute_tool")), Attribute("gen_ai.tool.name", .string("crm.lookup")),
                                    Attribute("gen_ai.tool.call.id", .string("call_\(trace)"))],
-                      events: [SpanEvent(timeUnixNano: start + 1, name: "exception", attributes: [Attribute("exception.type", .string("NotFound"))])],
-                      status: SpanStatus(code: .error, message: "failed")),
+                      events: failing ? failure : [], status: failing ? SpanStatus(code: .error, message: "failed") : SpanStatus(code: .ok)),
             Span.stub(trace: .stub(trace), span: .stub(1), name: "process job", start: start,
                       links: linkedTo.map { [SpanLink(traceID: .stub($0), spanID: .stub(1))] } ?? []),
         ]
     }
 
-    /// The live items of a store: class, id, occurrences and trigger.
+    /// The live (open or acknowledged) items of a store: class, id, status, occurrences and trigger.
     static func liveItems(_ store: some ExceptionQueue) async throws -> [String] {
-        try await store.exceptions(ExceptionFilter(), limit: 50, after: nil).items.map { item in
+        try await store.exceptions(ExceptionFilter.active, limit: 50, after: nil).items.map { item in
             "\(item.exceptionClass) \(item.id) \(item.status.rawValue) \(item.occurrences) \(item.trigger.traceID.low) \(item.trigger.spanID.hex)"
         }.sorted()
     }
@@ -271,7 +271,7 @@ struct StoreContractTests {
     @Test("a failure whose part of a workflow settled alone folds into the repeat_failure the workflow gets once the rest joins it, as when it all came at once",
           arguments: StoreKind.queueing)
     func settledAloneThenJoined(kind: StoreKind) async throws {
-        let jobs = [Self.failingJob(0x61, linkedTo: nil), Self.failingJob(0x62, linkedTo: 0x61), Self.failingJob(0x63, linkedTo: 0x62)]
+        let jobs = [Self.job(0x61, linkedTo: nil), Self.job(0x62, linkedTo: 0x61), Self.job(0x63, linkedTo: 0x62)]
         // All at once, then quiet.
         let (together, writerTogether, _, closeTogether) = try await kind.make()
         defer { closeTogether() }
@@ -298,6 +298,35 @@ struct StoreContractTests {
         let merged = try #require(try await apart.exception(id: alone.id))
         #expect(merged.record.status == .merged)
         #expect(merged.record.mergedInto == expected.first?.split(separator: " ")[1].description)
+    }
+
+    @Test("an unresolved_failure whose call succeeded in a trace that joined after the workflow went quiet is resolved by Causeway, as if it all came at once",
+          arguments: StoreKind.queueing)
+    func recoveredAfterQuiet(kind: StoreKind) async throws {
+        let failed = Self.job(0x71, linkedTo: nil), retried = Self.job(0x72, linkedTo: 0x71, failing: false)
+        let (together, writerTogether, _, closeTogether) = try await kind.make()
+        defer { closeTogether() }
+        try await Self.write([.stub(service: "jobs", spans: failed), .stub(service: "jobs", spans: retried)], with: writerTogether)
+        try await Self.settleAll(together)
+        #expect(try await Self.liveItems(together).isEmpty, "the failure was recovered")
+
+        let (apart, writer, _, close) = try await kind.make()
+        defer { close() }
+        let running = Task { try await writer.run() }
+        try await writer.write(.stub(service: "jobs", spans: failed))
+        try await Self.settleAll(apart)
+        let filed = try #require(try await apart.exceptions(ExceptionFilter(), limit: 10, after: nil).items.first)
+        #expect(filed.exceptionClass == "unresolved_failure" && filed.status == .open)
+        try await writer.write(.stub(service: "jobs", spans: retried))
+        writer.finish()
+        try await running.value
+        try await Self.settleAll(apart)
+        #expect(try await Self.liveItems(apart).isEmpty, "the failure was recovered")
+        let resolved = try #require(try await apart.exception(id: filed.id))
+        #expect(resolved.record.status == .resolved && resolved.record.resolvedAtUnixNano != nil)
+        #expect(resolved.history.map(\.action) == ["opened", "resolved"])
+        #expect(resolved.history.last?.actor == "causeway")
+        #expect(try await apart.queueStatistics(now: UInt64(Date().timeIntervalSince1970 * 1e9)).total.resolved == 1)
     }
 
     @Test("an approval holds the agent until approved and then covers the tool; a resolved pattern that recurs reopens; a settled failure folds into it",

@@ -85,7 +85,16 @@ struct PostgresExceptionLedger: ExceptionLedger {
             """)
     }
 
-    func merge(_ exception: FiledException, _ dedupeKey: DedupeKey, workflow: Int64, into target: String) throws {
+    func resolve(_ exception: FiledException, _ dedupeKey: DedupeKey, workflow: Int64) throws {
+        try flush()
+        try session.execute("""
+            UPDATE exception SET status = 'resolved', resolved_at_unix_nano = \(stamp), updated_at_unix_nano = \(stamp) WHERE id = \(exception.id)
+            """)
+        state.forget([workflow])
+        changed.note()
+    }
+
+    func merge(_ exception: FiledException, workflow: Int64, into target: String) throws {
         try flush()
         try session.execute("""
             UPDATE exception SET status = 'merged', merged_into = \(target), updated_at_unix_nano = \(stamp) WHERE id = \(exception.id)
@@ -209,15 +218,10 @@ extension PostgresExceptionLedger: FactLedger {
             SELECT id, status, occurrences, opened_at_unix_nano, workflow, dedupe_key FROM live ORDER BY workflow, dedupe_key, id
             """).map { row in
             let (id, status, occurrences, opened, workflow, key) = try row.decode((String, String, Int64, Int64, Int64, ByteBuffer).self)
-            return (workflow: workflow, key: key, exception: FiledException(id: id, status: ExceptionStatus(rawValue: status) ?? .open,
-                                                                           occurrences: Int(occurrences), openedAtUnixNano: opened))
+            return (workflow: workflow, pattern: String(buffer: key), exception: FiledException(id: id, status: ExceptionStatus(rawValue: status) ?? .open,
+                                                                               occurrences: Int(occurrences), openedAtUnixNano: opened))
         }
-        var pairs: [(kept: String, merged: String)] = []
-        for group in Dictionary(grouping: live, by: { PatternInWorkflow(workflow: $0.workflow, key: $0.key) }).values where group.count > 1 {
-            let kept = group.map(\.exception).reduce(group[0].exception) { ExceptionFiling<Self>.survivor(of: $0, $1).kept }
-            for other in group where other.exception.id != kept.id { pairs.append((kept.id, other.exception.id)) }
-        }
-        pairs.sort { ($0.merged, $0.kept) < ($1.merged, $1.kept) }
+        let pairs = ExceptionFiling<Self>.duplicates(live)
         if !pairs.isEmpty {
             try session.execute("""
                 UPDATE exception SET status = CASE WHEN exception.id = p.merged THEN 'merged' ELSE exception.status END,
@@ -232,12 +236,6 @@ extension PostgresExceptionLedger: FactLedger {
         }
         state.forget(together)
         changed.note()   // a trace's workflow, and so its decisions, may have changed
-    }
-
-    /// A pattern (dedupe key) in a workflow: the exceptions a merge brings together.
-    private struct PatternInWorkflow: Hashable {
-        var workflow: Int64
-        var key: ByteBuffer
     }
 
     func addCounts(_ deltas: [WorkflowKey: Int]) throws {

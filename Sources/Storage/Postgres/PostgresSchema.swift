@@ -233,6 +233,7 @@ enum PostgresSchema {
             "ALTER TABLE workflow_trace ADD COLUMN first_received_at_unix_nano bigint NOT NULL DEFAULT 0",   // 0: before v4
             "ALTER TABLE workflow_trace ADD COLUMN aged_out boolean NOT NULL DEFAULT false",   // its spans aged out; the workflow lives on
             "CREATE INDEX workflow_trace_by_age ON workflow_trace (first_received_at_unix_nano, trace_id) WHERE NOT aged_out",
+            "CREATE INDEX correlation_value_by_trace ON correlation_value (trace_id)",   // retention deletes by trace
             """
             CREATE TABLE evidence_span (                 -- a span of an exception's story, kept past retention
                 exception_id text NOT NULL,

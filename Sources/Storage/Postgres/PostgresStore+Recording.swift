@@ -81,16 +81,18 @@ extension PostgresStore: SpanRecorder {
             }
         }
         try await Self.insertLinks(newLinks, connection, logger)
+        guard !newSpansByTrace.isEmpty else { return Recorded(inserted: 0, stitching: .zero) }
+        // From here to the commit the round holds the stitching lock: facts, membership and the
+        // queue are read and written by one round of one instance at a time.
+        try await Self.lockStitching(connection, logger)
         // Each value of the round once, in value order: the trace first recorded with it joins.
+        // Under the lock, so that a retention sweep never deletes the value between the read and
+        // the stitching that relies on it.
         for key in correlations.keys.sorted(by: { ($0.attribute, $0.value) < ($1.attribute, $1.value) }) {
             guard let trace = correlations[key] else { continue }
             let first = try await Self.firstTrace(with: key, recording: trace, connection, logger)
             if first != trace { links.append((trace, first)) }
         }
-        guard !newSpansByTrace.isEmpty else { return Recorded(inserted: 0, stitching: .zero) }
-        // From here to the commit the round holds the stitching lock: facts, membership and the
-        // queue are read and written by one round of one instance at a time.
-        try await Self.lockStitching(connection, logger)
         var found = try await storeFacts(of: freshRows, connection, logger)
         let started = ContinuousClock.now
         let stitched = try await Self.stitch(newSpansByTrace, links: links, receivedAt: receivedAt, connection, logger)
