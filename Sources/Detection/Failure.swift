@@ -3,7 +3,8 @@ import TraceModel
 /// A failed span and its type. A span failed when its status is ERROR, or when it is a tool call
 /// whose output says it handled an error (an OpenInference TOOL span with status OK whose
 /// `output.value` JSON says `"status": "error"`, as LangChain's `ToolMessage` does). A pause for a
-/// human (LangGraph `GraphInterrupt`, a deferred call) is not a failure.
+/// human (LangGraph `GraphInterrupt`, a deferred call, a call refused until someone approves it)
+/// is not a failure.
 ///
 /// The type is the first specific one of `error.type` and the `exception` events'
 /// `exception.type`; a wrapper type (`generic_error_types`) says nothing, so the type then comes
@@ -39,6 +40,9 @@ public struct Failure: Sendable, Equatable {
         for event in exceptions {
             if let message = event.attributes["exception.message"]?.stringValue, !message.isEmpty { messages.append(message) }
         }
+        // A call refused because it waits for a human's approval did not fail: `approval_required`
+        // pulls the human in, and its retries are not a repeat failure of the tool.
+        if messages.contains(where: Self.waitsForApproval) { return nil }
         message = messages.first { !$0.isEmpty } ?? ""
         if let specific = types.first(where: { !typing.isGeneric($0) }) {
             type = specific
@@ -49,6 +53,14 @@ public struct Failure: Sendable, Equatable {
         } else {
             type = types.first ?? "error"
         }
+    }
+
+    /// A message saying the call waits for a human's approval ("needs approval", "approval
+    /// required", "awaiting approval", …).
+    static func waitsForApproval(_ message: String) -> Bool {
+        let text = message.lowercased()
+        return ["approval required", "approval is required", "needs approval", "need approval", "requires approval", "require approval",
+                "awaiting approval", "pending approval", "waiting for approval"].contains { text.contains($0) }
     }
 
     /// Exception types that mark a pause for a human, not a failure.

@@ -94,6 +94,20 @@ struct FrameworkConventionTests {
         #expect(ToolCall(deferred)?.state == .paused)
     }
 
+    /// The agent retried a call its tool refused until a human approves it: one matter for a
+    /// human (`approval_required`, judged on the call), not a repeat failure of the tool as well.
+    @Test("a call refused until someone approves it is not a failure: retried, it is no repeat_failure")
+    func refusedForApproval() {
+        for message in ["needs approval", "Approval required for payments.refund", "awaiting approval from finance"] {
+            let refused = Self.genAITool("issue_refund", span: 2, start: 1, callID: "call_1", extra: [], status: SpanStatus(code: .error, message: message))
+            #expect(Failure(refused) == nil, "\(message)")
+            #expect(RepeatFailureDetector(configuration: DetectionConfiguration()).facts(of: refused, service: "agent").isEmpty)
+            #expect(ToolCall(refused)?.state == .failed, "it did not run")
+        }
+        let declined = Self.genAITool("issue_refund", span: 2, start: 1, callID: "call_1", extra: [], status: SpanStatus(code: .error, message: "card declined"))
+        #expect(Failure(declined) != nil)
+    }
+
     @Test("an untyped failure may be transient: twice then success opens nothing; twice and quiet opens; three times opens at once")
     func untypedFailures() throws {
         let detector = RepeatFailureDetector(configuration: configuration)
