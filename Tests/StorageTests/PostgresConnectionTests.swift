@@ -37,6 +37,38 @@ struct PostgresConnectionTests {
         #expect(error?.message.contains(message) == true, "\(error?.message ?? "no error")")
     }
 
+    /// `serve` migrates before anything else: a server nobody answers at must end that with an
+    /// error naming the address, not wait for ever (a closed port on this machine).
+    @Test("a server that does not answer ends the start with an error naming its address")
+    func unreachableServer() async throws {
+        let server = try #require(PostgresTestDatabase.serverURL)
+        var unreachable = try #require(URLComponents(string: server))
+        unreachable.port = try freeLoopbackPort()
+        let url = try #require(unreachable.string)
+        let started = ContinuousClock.now
+        let error = await #expect(throws: StorageError.self) {
+            try await PostgresStore.migrate(url: url, logger: Logger(label: "postgres-test"), reachWithin: .seconds(2))
+        }
+        #expect(error?.message.contains("no answer from the PostgreSQL server at 127.0.0.1:\(unreachable.port ?? 0)") == true,
+                "\(error?.message ?? "no error")")
+        #expect(ContinuousClock.now - started < .seconds(20))
+    }
+
+    /// A loopback port nothing listens on (bound, read back, released).
+    func freeLoopbackPort() throws -> Int {
+        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
+        }
+        guard bound else { throw StorageError("no free loopback port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
     /// The synchronous session the shared ledgers will use: its queries block a thread of its
     /// own, inside the caller's transaction (what it wrote is gone when the caller rolls back).
     @Test("synchronous queries run inside the caller's transaction, from a thread of their own")

@@ -80,15 +80,8 @@ public final class PostgresStore: Sendable {
         guard let first = name.first, !first.isNumber,
               name.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }),
               var components = URLComponents(string: url) else { throw StorageError("cannot create a database called \(name) on \(url)") }
-        let client = PostgresClient(configuration: try configuration(url: url), backgroundLogger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            do {
-                try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
-            } catch {
-                throw PostgresFailure.mapped(error)
-            }
+        try await withClient(url: url, logger: logger) { client in
+            try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
         }
         components.path = "/" + name
         guard let created = components.string else { throw StorageError("cannot name the database \(name) on \(url)") }
@@ -142,13 +135,36 @@ public final class PostgresStore: Sendable {
 
     /// Creates or brings up to date the schema of the database `url` names, on a connection pool
     /// of its own (for `serve`, before its store's pool runs).
-    public static func migrate(url: String, logger: Logger) async throws {
-        let client = PostgresClient(configuration: try configuration(url: url), backgroundLogger: logger)
+    /// A server that cannot be reached does not stall the start: after `reachWithin` it is an
+    /// error naming the address.
+    public static func migrate(url: String, logger: Logger, reachWithin: Duration = .seconds(30)) async throws {
+        let address = try configuration(url: url)
         try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await withClient(url: url, logger: logger) { client in try await PostgresSchema.migrate(client, logger: logger) }
+            }
+            group.addTask {
+                try await Task.sleep(for: reachWithin)
+                throw StorageError("no answer from the PostgreSQL server at \(address.host ?? "?"):\(address.port.map(String.init) ?? "5432") within \(reachWithin)"
+                                   + " (is it running, and does the URL name it?)")
+            }
+            defer { group.cancelAll() }
+            try await group.next()
+        }
+    }
+
+    /// Runs `body` with a connection pool of its own on the server `url` names, running while it
+    /// does; errors come out mapped. The pool's own lines go out at error level only: its first
+    /// lease always comes before its task has started, which PostgresNIO warns of.
+    static func withClient<T: Sendable>(url: String, logger: Logger, _ body: @escaping @Sendable (PostgresClient) async throws -> T) async throws -> T {
+        var quiet = logger
+        quiet.logLevel = max(logger.logLevel, .error)
+        let client = PostgresClient(configuration: try configuration(url: url), backgroundLogger: quiet)
+        return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
             do {
-                try await PostgresSchema.migrate(client, logger: logger)
+                return try await body(client)
             } catch {
                 throw PostgresFailure.mapped(error)
             }
