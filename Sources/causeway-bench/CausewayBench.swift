@@ -92,9 +92,9 @@ struct CausewayBench {
         let averageBody = bodies.reduce(0) { $0 + $1.count } / bodies.count
         print("request body: \(averageBody / 1024) KiB average (protobuf)")
 
-        // The databases of the phases before go (unless kept) before the next phase starts: their
-        // files' dirty pages would be written back under it. (Measured: the linked phase's writer
-        // was busy twice as long at the end of a full run as in a run of its own.)
+        // The databases of the phases before go (unless kept) before the next phase starts (likely
+        // cause: their write-back under it). Measured: with them kept, the linked phase's writer
+        // was busy twice as long at the end of a full run as in a run of its own; without, as long.
         func clearDirectory() {
             guard !keep else { return }
             for file in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [] {
