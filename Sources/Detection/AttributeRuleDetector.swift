@@ -5,7 +5,8 @@ import TraceModel
 public struct AttributeRuleDetector: Detector {
     public let rule: AttributeRule
     public var name: String { "rule:" + rule.name }
-    public var needsEveryFact: Bool { false }
+    /// Its trigger is the first matching span.
+    public var firstFactsRead: Int? { 1 }
     /// Judged again once its workflow settles: its trigger is final then (`CountedPattern`).
     public var settles: Bool { true }
 

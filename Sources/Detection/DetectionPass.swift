@@ -53,8 +53,8 @@ public struct DetectionPass<Ledger: FactLedger> {
         }
         let opened = try round.judge()
         // Settle windows: absorbed workflows' windows go; active ones restart.
-        for merge in merges { try ledger.setSettleWindow(workflow: merge.absorbed, dueAt: nil) }
-        for workflow in settlingWorkflows { try ledger.setSettleWindow(workflow: workflow, dueAt: now &+ settleAfterNanos) }
+        try ledger.setSettleWindows(merges.map(\.absorbed), dueAt: nil)
+        try ledger.setSettleWindows(settlingWorkflows, dueAt: now &+ settleAfterNanos)
         return opened
     }
 
@@ -66,8 +66,8 @@ public struct DetectionPass<Ledger: FactLedger> {
             for detector in detectors where detector.settles {
                 for key in try ledger.keys(workflow: workflow, detector: detector.name) { round.touch(workflow, detector.name, key) }
             }
-            try ledger.setSettleWindow(workflow: workflow, dueAt: nil)
         }
+        try ledger.setSettleWindows(due, dueAt: nil)
         return try round.judge()
     }
 }

@@ -16,10 +16,12 @@ public protocol Detector: Sendable {
     /// facts of a span as soon as one of its children is known to have failed (a wrapper or a
     /// re-raise of the child's error, DESIGN.md §6).
     var countsFailures: Bool { get }
-    /// Its pattern reads every fact (receipts, judging each call). False for a counting pattern
-    /// whose later facts only add occurrences: once it is filed in a workflow, the writer counts
-    /// its further facts without storing them.
-    var needsEveryFact: Bool { get }
+    /// How many of a key's facts its pattern reads, the first in start order (then trace and span
+    /// id): a counting pattern whose trigger is its `n`-th fact and whose later facts only add
+    /// occurrences. The writer stores a fact only while it may still be among the first `n` of
+    /// its workflow and counts the rest. Nil: the pattern reads every fact (receipts, judging
+    /// each call), and every fact is stored.
+    var firstFactsRead: Int? { get }
     /// Its pattern can go away: judged settled again (more of its workflow arrived after it first
     /// went quiet), it may find nothing where it filed an item before — a later attempt
     /// succeeded. Causeway then resolves the item, unless a reviewer has acted on it.
@@ -36,7 +38,7 @@ extension Detector {
     public var judgesOnEveryRound: Bool { false }
     public var settles: Bool { false }
     public var countsFailures: Bool { false }
-    public var needsEveryFact: Bool { true }
+    public var firstFactsRead: Int? { nil }
     public var resolvesWhenGone: Bool { false }
 
     public func keysToJudge(touched key: String, in context: some DetectionContext) throws -> [String] { [key] }

@@ -12,6 +12,6 @@ public protocol FactLedger: ExceptionLedger {
     func keys(workflow: Int64, detector: String) throws -> [String]
     /// Every key with facts in the workflow, of every detector.
     func allKeys(workflow: Int64) throws -> [(detector: String, key: String)]
-    /// Ends the workflow's settle window (nil) or (re)starts it, to end at `dueAt`.
-    func setSettleWindow(workflow: Int64, dueAt: UInt64?) throws
+    /// Ends the workflows' settle windows (nil) or (re)starts them, to end at `dueAt`.
+    func setSettleWindows(_ workflows: [Int64], dueAt: UInt64?) throws
 }

@@ -5,7 +5,9 @@ import TraceModel
 public struct StaleConnectorDataDetector: Detector {
     public let configuration: DetectionConfiguration
     public var name: String { "stale_connector_data" }
-    public var needsEveryFact: Bool { false }
+    /// Its trigger is the `stale_reads_before_escalation`-th read.
+    public var firstFactsRead: Int? { limit }
+    var limit: Int { max(1, configuration.staleReadsBeforeEscalation) }
     /// Judged again once its workflow settles: its trigger is final then (`CountedPattern`).
     public var settles: Bool { true }
 
@@ -26,7 +28,6 @@ public struct StaleConnectorDataDetector: Detector {
         let fields = FactKey.fields(key)
         guard fields.count == 3 else { return nil }
         let (connector, service, tool) = (fields[0], fields[1], fields[2])
-        let limit = max(1, configuration.staleReadsBeforeEscalation)
         let dedupeKey = DedupeKey(detector: name, key: key)
         guard let pattern = try CountedPattern(key: key, dedupeKey: dedupeKey, limit: limit, in: context) else { return nil }
         return Detection(

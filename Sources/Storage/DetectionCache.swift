@@ -15,6 +15,8 @@ final class DetectionCache: Sendable {
         var filed: [DedupeKey: FiledException?] = [:]
         /// Every key with facts in the workflow, by detector, once read whole.
         var keys: [String: Set<String>]?
+        /// The start times of a counting pattern's first facts (`Detector.firstFactsRead`), in order.
+        var firstStarts: [DedupeKey: [UInt64]] = [:]
     }
 
     private struct State {
@@ -63,6 +65,23 @@ final class DetectionCache: Sendable {
         state.withLock { state in
             guard state.workflows[workflow]?.keys != nil else { return }
             if state.workflows[workflow]?.keys?[detector, default: []].insert(key).inserted == true { state.added += 1 }
+        }
+    }
+
+    /// The start times of the first `n` facts of a key in the workflow, in order (fewer while it
+    /// has fewer facts).
+    func firstStarts(_ item: WorkflowKey, n: Int, _ db: Database) throws -> [UInt64] {
+        let pattern = DedupeKey(detector: item.detector, key: item.key)
+        if let known = state.withLock({ $0.workflows[item.workflow]?.firstStarts[pattern] }) { return known }
+        let starts = try FactQueries.firstStarts(db, workflow: item.workflow, detector: item.detector, key: item.key, limit: n)
+        setFirstStarts(starts, item)
+        return starts
+    }
+
+    func setFirstStarts(_ starts: [UInt64], _ item: WorkflowKey) {
+        state.withLock { state in
+            let pattern = DedupeKey(detector: item.detector, key: item.key)
+            if state.workflows[item.workflow, default: Known()].firstStarts.updateValue(starts, forKey: pattern) == nil { state.added += 1 }
         }
     }
 

@@ -6,8 +6,8 @@ public struct FactPlan: Sendable {
     public var detectors: [any Detector]
     /// `stitch.correlation_attributes`: traces sharing a value of one of these join one workflow.
     public var correlationAttributes: [String]
-    /// Detectors whose facts are only counted once their pattern is filed (`needsEveryFact` false).
-    public var countedOnceFiled: Set<String>
+    /// Counting patterns (`Detector.firstFactsRead`): how many of a key's first facts each reads.
+    public var firstFactsRead: [String: Int]
     /// Detectors whose facts are failures (`countsFailures`): a span with one failed, so its
     /// parent's failure is a wrapper of it.
     public var failureDetectors: Set<String>
@@ -19,7 +19,7 @@ public struct FactPlan: Sendable {
     init(detectors: [any Detector], correlationAttributes: [String]) {
         self.detectors = detectors
         self.correlationAttributes = correlationAttributes
-        countedOnceFiled = Set(detectors.filter { !$0.needsEveryFact }.map(\.name))
+        firstFactsRead = Dictionary(detectors.compactMap { detector in detector.firstFactsRead.map { (detector.name, $0) } }) { first, _ in first }
         failureDetectors = Set(detectors.filter(\.countsFailures).map(\.name))
     }
 

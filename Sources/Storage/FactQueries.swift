@@ -25,6 +25,17 @@ enum FactQueries {
                               startTimeUnixNano: UInt64(bitPattern: row["start_time_unix_nano"]))
     }
 
+    /// The start times of the first `limit` facts of `detector`/`key` in one workflow, in order.
+    static func firstStarts(_ db: Database, workflow: Int64, detector: String, key: String, limit: Int) throws -> [UInt64] {
+        try Int64.fetchAll(db.cachedStatement(sql: """
+            SELECT detection_fact.start_time_unix_nano FROM workflow_trace
+            JOIN detection_fact ON detection_fact.trace_id = workflow_trace.trace_id
+                AND detection_fact.detector = ? AND detection_fact.key = ?
+            WHERE workflow_trace.workflow_id = ?
+            ORDER BY detection_fact.start_time_unix_nano LIMIT ?
+            """), arguments: [detector, key, workflow, limit]).map { UInt64(bitPattern: $0) }
+    }
+
     /// The keys `detector` has facts for in one workflow.
     static func keys(_ db: Database, workflow: Int64, detector: String) throws -> [String] {
         try String.fetchAll(db.cachedStatement(sql: "SELECT key FROM fact_count WHERE workflow_id = ? AND detector = ?"),

@@ -213,14 +213,20 @@ extension SQLiteExceptionLedger: FactLedger {
         }
     }
 
-    func setSettleWindow(workflow: Int64, dueAt: UInt64?) throws {
+    /// One statement for the round (a JSON array through `json_each`): an upsert per workflow,
+    /// hundreds a round on a busy load, was a twentieth of detection's time.
+    func setSettleWindows(_ workflows: [Int64], dueAt: UInt64?) throws {
+        guard !workflows.isEmpty else { return }
+        var json = JSONWriter(capacity: workflows.count * 12)
+        json.array(workflows) { json, workflow in json.number(workflow) }
         guard let dueAt else {
-            try db.cachedStatement(sql: "DELETE FROM workflow_settle WHERE workflow_id = ?").execute(arguments: [workflow])
+            try db.cachedStatement(sql: "DELETE FROM workflow_settle WHERE workflow_id IN (SELECT value FROM json_each(?))")
+                .execute(arguments: [json.string])
             return
         }
         try db.cachedStatement(sql: """
-            INSERT INTO workflow_settle (workflow_id, due_at_unix_nano) VALUES (?, ?)
+            INSERT INTO workflow_settle (workflow_id, due_at_unix_nano) SELECT value, ? FROM json_each(?) WHERE true
             ON CONFLICT (workflow_id) DO UPDATE SET due_at_unix_nano = excluded.due_at_unix_nano
-            """).execute(arguments: [workflow, Int64(bitPattern: dueAt)])
+            """).execute(arguments: [Int64(bitPattern: dueAt), json.string])
     }
 }

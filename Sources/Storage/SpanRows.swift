@@ -60,7 +60,7 @@ struct SpanRows: Sendable {
         var correlations: [(attribute: String, value: String)] = []
     }
 
-    /// Facts of counting patterns (`FactPlan.countedOnceFiled`), grouped by trace and key on the
+    /// Facts of counting patterns (`FactPlan.firstFactsRead`), grouped by trace and key on the
     /// caller's task, so the writer handles a group at once instead of fact by fact.
     struct FactGroup: Sendable {
         var trace: TraceID
@@ -99,7 +99,7 @@ struct SpanRows: Sendable {
                     var row = SpanRow(span, resourceIndex: resources.count - 1, scopeIndex: scopes.count - 1)
                     for detector in plan.detectors {
                         for key in detector.facts(of: span, service: resource.serviceName) {
-                            guard plan.countedOnceFiled.contains(detector.name) else {
+                            guard plan.firstFactsRead[detector.name] != nil else {
                                 row.facts.append((detector.name, key))
                                 continue
                             }

@@ -264,7 +264,7 @@ extension PostgresExceptionLedger: FactLedger {
         try state.allKeys(workflow: workflow, session)
     }
 
-    func setSettleWindow(workflow: Int64, dueAt: UInt64?) throws {
-        state.settleWindows[workflow] = .some(dueAt)
+    func setSettleWindows(_ workflows: [Int64], dueAt: UInt64?) throws {
+        for workflow in workflows { state.settleWindows[workflow] = .some(dueAt) }
     }
 }

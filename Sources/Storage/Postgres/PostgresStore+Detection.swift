@@ -71,8 +71,10 @@ extension PostgresStore: QueueMaintenance {
         return found
     }
 
-    /// The facts of counting patterns (`FactPlan.countedOnceFiled`), once their traces are
-    /// stitched: stored until the pattern is filed in the workflow, then only counted (as on SQLite).
+    /// The facts of counting patterns (`FactPlan.firstFactsRead`), once their traces are
+    /// stitched: stored until the pattern is filed in the workflow, then only those that started no
+    /// later than its trigger, the rest only counted. (SQLite stores fewer, only those that may be
+    /// among the first `n`; both keep the first `n`, so the trigger is the same.)
     func storeCountedFacts(_ groups: [PostgresFacts.Group], into found: inout PostgresFacts,
                            _ connection: PostgresConnection, _ logger: Logger) async throws {
         guard !groups.isEmpty else { return }
