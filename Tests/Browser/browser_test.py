@@ -65,6 +65,9 @@ def shoot(page, name):
         page.screenshot(path=os.path.join(shots, f"{name}-{width}.png"), full_page=True)
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         checks.check(f"{name} at {width} px has no sideways scroll", overflow <= 0, True)
+        # A table inside a scrolling box would hide its last columns until scrolled to.
+        cut = page.evaluate("Array.from(document.querySelectorAll('.table-wrap')).filter(e => e.scrollWidth > e.clientWidth + 1).length")
+        checks.check(f"{name} at {width} px shows every table column", cut, 0)
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
