@@ -68,7 +68,7 @@ extension TraceStore: RetentionStore {
     /// `agedTraceScan` rows after `cursor`, oldest first: their spans, links and facts go (the
     /// facts leave their workflow's counts); their membership stays, marked `aged_out` (the
     /// trace answers as unknown, the workflow keeps its name, and a late span of the trace joins
-    /// it again). Traces known only from links, and the correlation values a trace was the first
+    /// it again). Traces known only from links (marked, so later sweeps pass them by), and the correlation values a trace was the first
     /// to carry, are kept: they are how later traces find the workflow. Returns the traces and
     /// spans it deleted and where the next batch starts (nil: the sweep is done).
     public func sweepAgedTraces(receivedBefore cutoff: UInt64, after cursor: AgedTraceCursor? = nil)
@@ -83,6 +83,7 @@ extension TraceStore: RetentionStore {
             let next = AgedTraceCursor(firstReceivedAtUnixNano: last["first_received_at_unix_nano"], traceID: last["trace_id"])
             var swept = (traces: 0, spans: 0, next: Optional(next))
             var frozenWorkflows: Set<Int64> = []
+            var linkOnly = 0
             for candidate in examined {
                 let trace: Data = candidate["trace_id"]
                 guard let row = try Row.fetchOne(db.cachedStatement(sql: """
@@ -93,7 +94,16 @@ extension TraceStore: RetentionStore {
                       AND NOT EXISTS (SELECT 1 FROM span WHERE span.trace_id = ?1 AND span.received_at_unix_nano >= ?2)
                       AND NOT EXISTS (SELECT 1 FROM exception WHERE exception.workflow_id = workflow_trace.workflow_id
                                       AND status IN \(QueueCounters.active))
-                    """), arguments: [trace, Int64(bitPattern: cutoff)]) else { continue }
+                    """), arguments: [trace, Int64(bitPattern: cutoff)]) else {
+                    // Known only from links (no span of it stored): it stays, for the traces that
+                    // find the workflow through it, but is marked so later sweeps pass it by
+                    // instead of examining it again each time; a span of it brings it back.
+                    if try Bool.fetchOne(db.cachedStatement(sql: "SELECT NOT EXISTS (SELECT 1 FROM span WHERE trace_id = ?)"), arguments: [trace]) == true {
+                        try db.cachedStatement(sql: "UPDATE workflow_trace SET aged_out = 1 WHERE trace_id = ?").execute(arguments: [trace])
+                        linkOnly += 1
+                    }
+                    continue
+                }
                 let workflow: Int64 = row["workflow_id"]
                 if frozenWorkflows.insert(workflow).inserted {
                     // The closed items of the workflow keep their story as it was before any of it goes.
@@ -125,7 +135,7 @@ extension TraceStore: RetentionStore {
                 swept.traces += 1
                 swept.spans += spans
             }
-            if swept.traces > 0 { self.agedTracesExist.store(true, ordering: .relaxed) }
+            if swept.traces + linkOnly > 0 { self.agedTracesExist.store(true, ordering: .relaxed) }
             return swept
         }
     }

@@ -12,7 +12,7 @@ import TraceModel
 /// Each test runs once per store: SQLite, and PostgreSQL when `Tests/Postgres/run.sh` gives a server.
 @Suite("The store contract")
 struct StoreContractTests {
-    typealias Store = ExceptionQueue & WorkflowReader & QueueMaintenance & NotificationOutbox
+    typealias Store = ExceptionQueue & WorkflowReader & QueueMaintenance & NotificationOutbox & RetentionStore
 
     enum StoreKind: String, CaseIterable, CustomStringConvertible {
         case sqlite, postgres
@@ -127,6 +127,30 @@ struct StoreContractTests {
             #expect(workflow.traceIDs == [.stub(0x54), .stub(0x55)])
             #expect(workflow.spans.count == 2)
         }
+    }
+
+    @Test("retention keeps a trace known only from links for stitching, and later sweeps pass it by", arguments: StoreKind.queueing)
+    func linkOnlyTraceLeavesTheSweep(kind: StoreKind) async throws {
+        let (store, writer, _, close) = try await kind.make()
+        defer { close() }
+        let running = Task { try await writer.run() }
+        let (old, ghost, later) = (TraceID.stub(0x61), TraceID.stub(0x62), TraceID.stub(0x63))
+        try await writer.write(.stub(spans: [Span.stub(trace: old, span: .stub(1), start: Self.t0, links: [SpanLink(traceID: ghost, spanID: .stub(1))])]))
+        let cutoff = UInt64(Date().timeIntervalSince1970 * 1e9) + 3_600_000_000_000   // everything received so far is old
+        let first = try await store.sweepAgedTraces(receivedBefore: cutoff, after: nil)
+        #expect(first.traces == 1 && first.next != nil)
+        let again = try await store.sweepAgedTraces(receivedBefore: cutoff, after: nil)
+        #expect(again.next == nil, "nothing left to examine: the trace known only from a link is not examined again")
+        // It still joins a later trace linking to it to the workflow, and its own span brings it back.
+        try await writer.write(.stub(spans: [Span.stub(trace: later, span: .stub(1), start: Self.t0 + 5, links: [SpanLink(traceID: ghost, spanID: .stub(1))])]))
+        let joined = try #require(try await store.workflow(containing: later))
+        #expect(joined.traceIDs == [old, ghost, later])
+        #expect(try await store.workflow(containing: ghost) == nil, "known only from a link, past retention: unknown")
+        try await writer.write(.stub(spans: [Span.stub(trace: ghost, span: .stub(1), start: Self.t0 + 1)]))
+        let back = try #require(try await store.workflow(containing: ghost))
+        #expect(back.record.id == joined.record.id && back.spans.map(\.span.traceID) == [ghost, later])
+        writer.finish()
+        try await running.value
     }
 
     @Test("traces that share a correlation value join one workflow, in any arrival order and across a restart",
