@@ -84,12 +84,9 @@ extension TraceStore {
                 ExceptionHistoryEntry(atUnixNano: UInt64(bitPattern: row["at_unix_nano"]), actor: row["actor"], action: row["action"],
                                       note: row["note"], owner: row["owner"])
             }
-            // Aged out (TraceStore+Retention): the story frozen into it; otherwise the live spans.
-            if let frozen = try Self.frozenEvidence(of: id, db) {
-                return try ExceptionDetail(record: record, history: history, frozen: frozen, typing: typing)
-            }
-            return try ExceptionDetail(record: record, history: history, lookup: SQLiteSpanLookup(db: db), counted: try Self.countedAttempts(record, db),
-                                       typing: typing) { trace in
+            // The story frozen into it when its spans aged out (TraceStore+Retention), if any, and the live spans.
+            return try ExceptionDetail(record: record, history: history, frozen: try Self.frozenEvidence(of: id, db), live: SQLiteSpanLookup(db: db),
+                                       liveCounted: try Self.countedAttempts(record, db), typing: typing) { trace in
                 try SpanQueries.spans(db, where: "span.trace_id = ?", linksWhere: "span_link.trace_id = ?", arguments: [Data(trace.bytes)]).map(\.span)
             }
         }

@@ -47,12 +47,29 @@ struct RetentionTests {
         ])
     }
 
+    /// A test server on `store` (retention an hour) on a test clock at `start`, for `body`.
+    static func withServer(on store: Store, _ body: (TestServer, TestClock) async throws -> Void) async throws {
+        let clock = TestClock(now: start)
+        let postgres = try await store.databaseURL()
+        try await TestServer.with(configure: { configure(&$0, postgres: postgres) }, clock: clock) { server in try await body(server, clock) }
+    }
+
+    /// Whether `trace` answers 404 within 30 s (the sweeper runs on its own schedule, slower under
+    /// a loaded machine). A sweeper still busy with the sweep an earlier advance woke sleeps from
+    /// the new time on: a minute more of test time, each second, wakes it (newer spans stay young).
+    static func agesOut(_ trace: TraceID, _ server: TestServer, _ clock: TestClock) async throws -> Bool {
+        for attempt in 0..<1200 {
+            if try await HTTP.trace(server, trace.hex).status == 404 { return true }
+            if attempt % 40 == 39 { clock.advance(bySeconds: 60) }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        return false
+    }
+
     @Test("after the retention: a quiet workflow is gone (404), one with an open item is kept whole, a resolved item keeps its story",
           arguments: Store.available)
     func agesOut(store: Store) async throws {
-        let clock = TestClock(now: Self.start)
-        let postgres = try await store.databaseURL()
-        try await TestServer.with(configure: { Self.configure(&$0, postgres: postgres) }, clock: clock) { server in
+        try await Self.withServer(on: store) { server, clock in
             let resolvedTrace = TraceID.stub(0xE1), openTrace = TraceID.stub(0xE2), quietTrace = TraceID.stub(0xE3)
             try await HTTP.export(server.otlpHTTP, Self.refundWorkflow(resolvedTrace))
             try await HTTP.export(server.otlpHTTP, Self.refundWorkflow(openTrace))
@@ -109,9 +126,7 @@ struct RetentionTests {
     @Test("a workflow that lives on loses its old traces (404), keeps its name, and takes a late span of one back",
           arguments: Store.available)
     func oldTracesOfALivingWorkflow(store: Store) async throws {
-        let clock = TestClock(now: Self.start)
-        let postgres = try await store.databaseURL()
-        try await TestServer.with(configure: { Self.configure(&$0, postgres: postgres) }, clock: clock) { server in
+        try await Self.withServer(on: store) { server, clock in
             let request = TraceID.stub(0xF1), job = TraceID.stub(0xF2), refund = TraceID.stub(0xF3), follow = TraceID.stub(0xF4)
             try await HTTP.export(server.otlpHTTP, .stub(service: "scheduler", spans: [
                 Span.stub(trace: request, span: .stub(1), name: "POST /jobs", start: Self.start,
@@ -134,18 +149,7 @@ struct RetentionTests {
             ]))
             // Past the retention for the first spans, not for the new ones.
             clock.advance(bySeconds: 700)
-            var aged = false
-            for attempt in 0..<1200 {   // up to 30 s: the sweeper runs on its own schedule, slower under a loaded machine
-                if try await HTTP.trace(server, request.hex).status == 404 {
-                    aged = true
-                    break
-                }
-                // A sweeper still busy with the sweep the first advance woke sleeps from the new time
-                // on: a minute more of test time, each second, wakes it (the new spans stay young).
-                if attempt % 40 == 39 { clock.advance(bySeconds: 60) }
-                try await Task.sleep(for: .milliseconds(25))
-            }
-            #expect(aged, "the old request trace of the living workflow aged out")
+            #expect(try await Self.agesOut(request, server, clock), "the old request trace of the living workflow aged out")
             let living = try await HTTP.getJSON(server.api + "/api/v1/traces/\(job.hex)")
             #expect((living["spans"] as? [[String: Any]])?.compactMap { $0["trace_id"] as? String } == [job.hex, job.hex])
             #expect(living["workflow_id"] as? String == named, "the workflow keeps its name")
@@ -167,6 +171,54 @@ struct RetentionTests {
             let back = try await HTTP.getJSON(server.api + "/api/v1/traces/\(request.hex)")
             #expect(back["workflow_id"] as? String == named)
             #expect((back["spans"] as? [Any])?.count == 4)
+        }
+    }
+
+    /// A resolved item whose story was frozen when its trigger's trace aged out, in a workflow
+    /// that lived on, and whose pattern then recurred there: reopened, it shows the attempts frozen
+    /// in and the ones that reopened it, and its path still reaches its aged-out trigger.
+    @Test("an item reopened after its story was frozen shows the frozen attempts and the ones that reopened it",
+          arguments: Store.available)
+    func reopenedAfterFreeze(store: Store) async throws {
+        try await Self.withServer(on: store) { server, clock in
+            let request = TraceID.stub(0xD1), job = TraceID.stub(0xD2)
+            func failure(_ trace: TraceID, _ span: UInt64, at start: UInt64) -> Span {
+                Span.stub(trace: trace, span: .stub(span), parent: .stub(1), name: "execute_tool crm.lookup", kind: .client, start: start,
+                          attributes: [Attribute("gen_ai.operation.name", .string("execute_tool")), Attribute("gen_ai.tool.name", .string("crm.lookup")),
+                                       Attribute("gen_ai.tool.call.id", .string("call_\(trace.low)_\(span)")),
+                                       Attribute("error.type", .string("CustomerNotFound"))],
+                          status: SpanStatus(code: .error, message: "CustomerNotFound"))
+            }
+            try await HTTP.export(server.otlpHTTP, .stub(service: "crm-agent", spans: [
+                Span.stub(trace: request, span: .stub(1), name: "POST /lookup", start: Self.start),
+                failure(request, 2, at: Self.start + 1), failure(request, 3, at: Self.start + 2),
+                Span.stub(trace: job, span: .stub(1), name: "follow-up job", kind: .consumer, start: Self.start + 3,
+                          links: [SpanLink(traceID: request, spanID: .stub(1))]),
+            ]))
+            let item = try #require(try await HTTP.exceptions(server.api).first { $0["class"] as? String == "repeat_failure" }?["id"] as? String)
+            let resolve = try JSONSerialization.data(withJSONObject: ["action": "resolve", "note": "customer record fixed"])
+            #expect(try await HTTP.send(server.api + "/api/v1/exceptions/\(item)/actions", method: .POST,
+                                        headers: [("Content-Type", "application/json")], body: Array(resolve)).status == 200)
+
+            // The job lives on; the request trace ages out and the resolved item's story is frozen.
+            clock.advance(bySeconds: 3000)
+            let later = Self.start + 3000 * 1_000_000_000
+            try await HTTP.export(server.otlpHTTP, .stub(service: "crm-agent", spans: [
+                Span.stub(trace: job, span: .stub(2), parent: .stub(1), name: "step", start: later),
+            ]))
+            clock.advance(bySeconds: 700)
+            #expect(try await Self.agesOut(request, server, clock), "the request trace aged out")
+
+            // The same failure again in the job, three times (the aged attempts left the counts): reopened.
+            try await HTTP.export(server.otlpHTTP, .stub(service: "crm-agent", spans: [
+                failure(job, 3, at: later + 1), failure(job, 4, at: later + 2), failure(job, 5, at: later + 3),
+            ]))
+            let reopened = try await HTTP.getJSON(server.api + "/api/v1/exceptions/\(item)")
+            #expect(reopened["status"] as? String == "open")
+            let calls = ((reopened["tool_receipts"] as? [[String: Any]]) ?? []).compactMap { $0["call_id"] as? String }
+            #expect(calls == ["call_\(request.low)_2", "call_\(request.low)_3", "call_\(job.low)_3", "call_\(job.low)_4", "call_\(job.low)_5"])
+            let hops = ((reopened["causal_path"] as? [[String: Any]]) ?? []).compactMap { $0["trace_id"] as? String }
+            #expect(hops.last == request.hex, "the path reaches the aged-out trigger")
         }
     }
 }

@@ -74,12 +74,10 @@ extension PostgresStore: ExceptionQueue {
                 return ExceptionHistoryEntry(atUnixNano: UInt64(bitPattern: at), actor: String(buffer: actor), action: action,
                                              note: String(buffer: note), owner: owner.map { String(buffer: $0) })
             }
-            // Aged out (PostgresStore+Retention): the story frozen into it; otherwise the live spans.
-            if let frozen = try Self.frozenEvidence(of: id, session) {
-                return try ExceptionDetail(record: record, history: history, frozen: frozen, typing: typing)
-            }
-            return try ExceptionDetail(record: record, history: history, lookup: PostgresSpanLookup(session: session),
-                                       counted: try Self.countedAttempts(record, session), typing: typing) { trace in
+            // The story frozen into it when its spans aged out (PostgresStore+Retention), if any, and the live spans.
+            return try ExceptionDetail(record: record, history: history, frozen: try Self.frozenEvidence(of: id, session),
+                                       live: PostgresSpanLookup(session: session), liveCounted: try Self.countedAttempts(record, session),
+                                       typing: typing) { trace in
                 let queries = PostgresStore.spanQueries(where: "span.trace_id = $1", linksWhere: "span_link.trace_id = $1",
                                                         Self.binds(ByteBuffer(bytes: trace.bytes)))
                 return try PostgresStore.spans(session.rows(queries.spans), links: session.rows(queries.links)).map(\.span)
