@@ -147,9 +147,10 @@ public final class ExportHandler: Sendable {
         }
     }
 
+    /// Decodes a body and cuts its oversize attribute values (both walk every value: off the pool).
     private func decode(_ body: UnsafeRawBufferPointer, encoding: Encoding) throws(IngestError) -> DecodedExport {
         guard body.count <= limits.maxBodyBytes else { throw .tooLarge(limitBytes: limits.maxBodyBytes) }
-        let decoded: DecodedExport
+        var decoded: DecodedExport
         do {
             switch encoding {
             case .protobuf: decoded = try OTLPProtobuf.decodeExportRequest(body)
@@ -159,14 +160,14 @@ public final class ExportHandler: Sendable {
             logger.debug("export request refused", metadata: ["reason": "\(error.message)"])
             throw .badRequest(error.message)
         }
+        decoded.truncatedValues = decoded.batch.truncateAttributeValues(maxBytes: limits.maxAttributeValueBytes)
         return decoded
     }
 
-    /// Caps the batch (attribute values cut, traces over their span cap refused), then hands it
-    /// to the sink; returns once its spans are committed.
+    /// Caps the batch (traces over their span cap refused; attribute values were cut as it was
+    /// decoded), then hands it to the sink; returns once its spans are committed.
     private func store(_ decoded: DecodedExport) async throws(IngestError) -> ExportResponse {
         var decoded = decoded
-        decoded.truncatedValues = decoded.batch.truncateAttributeValues(maxBytes: limits.maxAttributeValueBytes)
         let running = inFlight.wrappingAdd(1, ordering: .relaxed).newValue
         defer { inFlight.wrappingSubtract(1, ordering: .relaxed) }
         if decoded.batch.spanCount > 0, running > limits.maxConcurrentExports {

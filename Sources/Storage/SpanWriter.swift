@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOPosix
 import ServiceLifecycle
 import Synchronization
 import TraceModel
@@ -80,7 +81,17 @@ public final class SpanWriter: Service, Sendable {
     /// Stores the batch and returns once it is committed; spans already stored are skipped.
     /// Throws `Saturated` when the queue is full and `Stopped` after shutdown.
     public func write(_ batch: TraceBatch) async throws {
-        let rows = SpanRows(batch, plan: store.plan)
+        // Turning spans into rows (attributes to JSON, facts read off each span) walks every
+        // value: on NIO's thread pool, not Swift's cooperative pool, whose two threads every
+        // request handler — `/healthz` too — needs (with 13 bodies of 19 MiB being made into rows
+        // there, a probe waited up to 185 ms).
+        let plan = store.plan
+        let rows: SpanRows
+        do {
+            rows = try await NIOThreadPool.singleton.runIfActive { SpanRows(batch, plan: plan) }
+        } catch {
+            throw Stopped()
+        }
         let count = rows.spans.count
         guard count > 0 else { return }
         return try await withCheckedThrowingContinuation { continuation in
