@@ -113,18 +113,11 @@ extension TraceStore: RetentionStore {
                         try Self.freezeEvidence(of: try ExceptionRecord(row: exception), workflowKey: row["key_trace_id"], db)
                     }
                 }
-                // Its stored facts leave the workflow's counts: a pattern counts the facts still kept.
-                var deltas: [WorkflowKey: Int] = [:]
-                for fact in try Row.fetchAll(db.cachedStatement(sql: """
-                    SELECT detector, key, count(*) AS n FROM detection_fact WHERE trace_id = ? GROUP BY detector, key
-                    """), arguments: [trace]) {
-                    deltas[WorkflowKey(workflow: workflow, detector: fact["detector"], key: fact["key"])] = -(fact["n"] as Int)
-                }
-                if !deltas.isEmpty {
-                    _ = try FactCounts.add(deltas, db)
-                    try db.cachedStatement(sql: "DELETE FROM fact_count WHERE workflow_id = ? AND count <= 0").execute(arguments: [workflow])
-                    self.detectionCache.forget(workflows: [workflow])
-                }
+                // Its facts stay counted: a pattern's count is how often it happened in the workflow,
+                // kept or aged out, so a closed item whose pattern recurs reopens as it would have
+                // with nothing aged (its trigger, read again, comes from the facts still kept). What
+                // the writer knows of the workflow's first facts is read again.
+                self.detectionCache.forget(workflows: [workflow])
                 var spans = 0
                 for table in Self.traceTables {
                     try db.cachedStatement(sql: "DELETE FROM \(table) WHERE trace_id = ?").execute(arguments: [trace])

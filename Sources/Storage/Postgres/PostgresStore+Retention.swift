@@ -76,18 +76,10 @@ extension PostgresStore: RetentionStore {
             try Self.freezeEvidence(session, where: """
                 exception.workflow_id = ANY($1) AND exception.frozen_workflow_key IS NULL AND exception.status <> 'merged'
                 """, workflows)
-            // Their stored facts leave the workflows' counts: a pattern counts the facts still kept.
-            try session.execute("""
-                WITH gone AS (
-                    SELECT workflow_trace.workflow_id, detection_fact.detector, detection_fact.key, count(*) AS n
-                    FROM detection_fact JOIN workflow_trace ON workflow_trace.trace_id = detection_fact.trace_id
-                    WHERE detection_fact.trace_id = ANY(\(traces)::bytea[]) GROUP BY 1, 2, 3)
-                UPDATE fact_count SET count = fact_count.count - gone.n FROM gone
-                WHERE fact_count.workflow_id = gone.workflow_id AND fact_count.detector = gone.detector AND fact_count.key = gone.key
-                """)
+            // Their facts stay counted (as on SQLite): a pattern's count is how often it happened in
+            // the workflow, kept or aged out.
             let spans = try session.rows("""
-                WITH emptied AS (DELETE FROM fact_count WHERE workflow_id = ANY(\(workflows)::int8[]) AND count <= 0),
-                     links AS (DELETE FROM span_link WHERE trace_id = ANY(\(traces)::bytea[])),
+                WITH links AS (DELETE FROM span_link WHERE trace_id = ANY(\(traces)::bytea[])),
                      facts AS (DELETE FROM detection_fact WHERE trace_id = ANY(\(traces)::bytea[])),
                      wrappers AS (DELETE FROM failed_child WHERE trace_id = ANY(\(traces)::bytea[])),
                      aged AS (UPDATE workflow_trace SET aged_out = true WHERE trace_id = ANY(\(traces)::bytea[])),
