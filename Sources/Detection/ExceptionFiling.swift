@@ -48,13 +48,21 @@ public struct ExceptionFiling<Ledger: ExceptionLedger> {
             try ledger.appendHistory(id, action: "rekeyed", note: "was \(existing.id): an earlier occurrence of the pattern arrived", owner: nil)
             existing = moved
         }
-        guard detection.occurrences > existing.occurrences else { return (existing.id, false) }
+        var occurrences = detection.occurrences
+        if occurrences <= existing.occurrences {
+            // A closed item whose pattern now rests on a span that arrived after it was closed
+            // recurred, even with no more occurrences than it had: the attempts it counted aged
+            // out (retention) and the pattern was read again from the spans still kept.
+            guard !existing.status.isActive, let trigger = detection.trigger, detection.exceptionID != existing.id,
+                  try ledger.arrived(trigger, afterClosing: existing) else { return (existing.id, false) }
+            occurrences = existing.occurrences + 1
+        }
         var updated = existing
-        updated.occurrences = detection.occurrences
+        updated.occurrences = occurrences
         if existing.status.isActive {
             try ledger.repeated(updated, detection.dedupeKey, workflow: workflow, summary: detection.summary)
-            if Self.crossesPowerOfTwo(from: existing.occurrences, to: detection.occurrences) {
-                try ledger.appendHistory(existing.id, action: "recurred", note: "occurrence \(detection.occurrences): \(detection.summary)", owner: nil)
+            if Self.crossesPowerOfTwo(from: existing.occurrences, to: occurrences) {
+                try ledger.appendHistory(existing.id, action: "recurred", note: "occurrence \(occurrences): \(detection.summary)", owner: nil)
             }
         } else {
             updated.status = .open

@@ -74,6 +74,13 @@ final class MemoryLedger: ExceptionLedger {
         items[exception.id]?.filed.status = .merged
     }
 
+    /// Spans that arrived after the item (by id) was closed.
+    var arrivedAfterClosing: [String: Set<SpanReference>] = [:]
+
+    func arrived(_ span: SpanReference, afterClosing exception: FiledException) -> Bool {
+        arrivedAfterClosing[exception.id]?.contains(span) ?? false
+    }
+
     func foldOnce(into id: String) -> Bool {
         flush()
         guard !history.contains(where: { $0.id == id && $0.action == "folded" }) else { return false }
@@ -174,6 +181,29 @@ struct ExceptionFilingTests {
         }
         #expect(try ExceptionFiling(ledger: restarted, owners: Self.owners).file(Self.detection(1), workflow: 7).map { [$0.id: $0.opened] } == [id: false])
         #expect(restarted.history.isEmpty)
+    }
+
+    @Test("a closed item whose pattern rests on a span that arrived after it was closed reopens, though no more occurrences are seen")
+    func reopenAfterAging() throws {
+        let ledger = MemoryLedger()
+        let filing = ExceptionFiling(ledger: ledger, owners: Self.owners)
+        let id = try #require(try filing.file(Self.detection(2, trigger: 2), workflow: 7)?.id)
+        ledger.items[id]?.filed.status = .resolved
+        // Its attempts aged out; the pattern is read again from what is kept. The same trigger, or
+        // another that was there before it was closed: nothing recurred.
+        #expect(try filing.file(Self.detection(1, trigger: 2), workflow: 7)?.id == id)
+        #expect(try filing.file(Self.detection(1, trigger: 3), workflow: 7)?.id == id)
+        #expect(ledger.items[id]?.filed.status == .resolved)
+        // A trigger that arrived after it was closed: it recurred, one occurrence more.
+        ledger.arrivedAfterClosing[id] = [SpanReference(traceID: .stub(1), spanID: .stub(4))]
+        #expect(try filing.file(Self.detection(1, trigger: 4), workflow: 7)?.id == id)
+        #expect(ledger.items[id]?.filed.status == .open)
+        #expect(ledger.items[id]?.filed.occurrences == 3)
+        // Open again, the same reading counts nothing more.
+        #expect(try filing.file(Self.detection(1, trigger: 4), workflow: 7)?.id == id)
+        ledger.flush()
+        #expect(ledger.items[id]?.filed.occurrences == 3)
+        #expect(ledger.history.map(\.action) == ["opened", "reopened"])
     }
 
     @Test("a detection of the same root cause folds into the filed item once")

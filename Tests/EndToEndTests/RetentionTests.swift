@@ -222,4 +222,49 @@ struct RetentionTests {
             #expect(hops.last == request.hex, "the path reaches the aged-out trigger")
         }
     }
+
+    /// The same for a critical item counted from every call: a resolved approval_required whose
+    /// calls aged out reopens when the tool runs unapproved again in the workflow that lived on.
+    @Test("a tool run without an approval again after the old calls aged out reopens the resolved approval_required",
+          arguments: Store.available)
+    func approvalRecursAfterAging(store: Store) async throws {
+        try await Self.withServer(on: store) { server, clock in
+            let request = TraceID.stub(0xC1), job = TraceID.stub(0xC2)
+            try await HTTP.export(server.otlpHTTP, Self.refundWorkflow(request))
+            try await HTTP.export(server.otlpHTTP, .stub(service: "refund-agent", spans: [
+                Span.stub(trace: job, span: .stub(1), name: "follow-up job", kind: .consumer, start: Self.start + 5,
+                          links: [SpanLink(traceID: request, spanID: .stub(1))]),
+            ]))
+            let item = try #require(try await HTTP.exceptions(server.api).first { $0["class"] as? String == "approval_required" }?["id"] as? String)
+            let resolve = try JSONSerialization.data(withJSONObject: ["action": "resolve", "note": "refund checked by hand"])
+            #expect(try await HTTP.send(server.api + "/api/v1/exceptions/\(item)/actions", method: .POST,
+                                        headers: [("Content-Type", "application/json")], body: Array(resolve)).status == 200)
+            clock.advance(bySeconds: 3000)
+            let later = Self.start + 3000 * 1_000_000_000
+            try await HTTP.export(server.otlpHTTP, .stub(service: "refund-agent", spans: [
+                Span.stub(trace: job, span: .stub(2), parent: .stub(1), name: "step", start: later),
+            ]))
+            clock.advance(bySeconds: 700)
+            #expect(try await Self.agesOut(request, server, clock), "the request trace aged out")
+
+            // The refund runs again, unapproved, in the job.
+            try await HTTP.export(server.otlpHTTP, .stub(service: "refund-agent", spans: [
+                Span.stub(trace: job, span: .stub(3), parent: .stub(1), name: "execute_tool payments.issue_refund", kind: .client, start: later + 1,
+                          attributes: [Attribute("gen_ai.operation.name", .string("execute_tool")),
+                                       Attribute("gen_ai.tool.name", .string("payments.issue_refund")),
+                                       Attribute("gen_ai.tool.call.id", .string("call_again"))]),
+            ]))
+            var status: String?
+            for attempt in 0..<400 {   // judged at once, or once the workflow settles (the clock moves it on)
+                status = try await HTTP.getJSON(server.api + "/api/v1/exceptions/\(item)")["status"] as? String
+                if status == "open" { break }
+                if attempt % 40 == 39 { clock.advance(bySeconds: 60) }
+                try await Task.sleep(for: .milliseconds(25))
+            }
+            #expect(status == "open", "the unapproved refund recurred")
+            let reopened = try await HTTP.getJSON(server.api + "/api/v1/exceptions/\(item)")
+            #expect(reopened["occurrences"] as? Int == 2)
+            #expect((reopened["history"] as? [[String: Any]])?.contains { $0["action"] as? String == "reopened" } == true)
+        }
+    }
 }

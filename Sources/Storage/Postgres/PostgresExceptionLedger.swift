@@ -28,6 +28,14 @@ struct PostgresExceptionLedger: ExceptionLedger {
         try state.filed(dedupeKey, workflow: workflow, session)
     }
 
+    func arrived(_ span: SpanReference, afterClosing exception: FiledException) throws -> Bool {
+        try session.rows("""
+            SELECT EXISTS (SELECT 1 FROM span JOIN exception ON exception.id = \(exception.id)
+                WHERE span.trace_id = \(ByteBuffer(bytes: span.traceID.bytes)) AND span.span_id = \(ByteBuffer(bytes: span.spanID.bytes))
+                  AND span.received_at_unix_nano > exception.resolved_at_unix_nano)
+            """).first?.decode(Bool.self) ?? false
+    }
+
     func open(_ detection: Detection, id: String, trigger: SpanReference,
               route: (owner: String, slaNanos: UInt64, escalateTo: String?), workflow: Int64) throws -> FiledException? {
         let rows = try session.rows("""
