@@ -66,6 +66,24 @@ struct RetentionTests {
         return false
     }
 
+    /// Resolves the one item of class `exceptionClass`, then lets the workflow live on in `job`
+    /// (a span at start + 3000 s) while `request` ages out (its closed item's story frozen);
+    /// returns the item's id.
+    static func resolveThenAge(_ exceptionClass: String, request: TraceID, job: TraceID, service: String,
+                               _ server: TestServer, _ clock: TestClock) async throws -> String {
+        let item = try #require(try await HTTP.exceptions(server.api).first { $0["class"] as? String == exceptionClass }?["id"] as? String)
+        let resolve = try JSONSerialization.data(withJSONObject: ["action": "resolve", "note": "handled by hand"])
+        #expect(try await HTTP.send(server.api + "/api/v1/exceptions/\(item)/actions", method: .POST,
+                                    headers: [("Content-Type", "application/json")], body: Array(resolve)).status == 200)
+        clock.advance(bySeconds: 3000)
+        try await HTTP.export(server.otlpHTTP, .stub(service: service, spans: [
+            Span.stub(trace: job, span: .stub(2), parent: .stub(1), name: "step", start: start + 3000 * 1_000_000_000),
+        ]))
+        clock.advance(bySeconds: 700)
+        #expect(try await agesOut(request, server, clock), "the request trace aged out")
+        return item
+    }
+
     @Test("after the retention: a quiet workflow is gone (404), one with an open item is kept whole, a resolved item keeps its story",
           arguments: Store.available)
     func agesOut(store: Store) async throws {
@@ -196,19 +214,8 @@ struct RetentionTests {
                 Span.stub(trace: job, span: .stub(1), name: "follow-up job", kind: .consumer, start: Self.start + 3,
                           links: [SpanLink(traceID: request, spanID: .stub(1))]),
             ]))
-            let item = try #require(try await HTTP.exceptions(server.api).first { $0["class"] as? String == "repeat_failure" }?["id"] as? String)
-            let resolve = try JSONSerialization.data(withJSONObject: ["action": "resolve", "note": "customer record fixed"])
-            #expect(try await HTTP.send(server.api + "/api/v1/exceptions/\(item)/actions", method: .POST,
-                                        headers: [("Content-Type", "application/json")], body: Array(resolve)).status == 200)
-
-            // The job lives on; the request trace ages out and the resolved item's story is frozen.
-            clock.advance(bySeconds: 3000)
+            let item = try await Self.resolveThenAge("repeat_failure", request: request, job: job, service: "crm-agent", server, clock)
             let later = Self.start + 3000 * 1_000_000_000
-            try await HTTP.export(server.otlpHTTP, .stub(service: "crm-agent", spans: [
-                Span.stub(trace: job, span: .stub(2), parent: .stub(1), name: "step", start: later),
-            ]))
-            clock.advance(bySeconds: 700)
-            #expect(try await Self.agesOut(request, server, clock), "the request trace aged out")
 
             // The same failure once more, in the job: it recurred (the aged attempts still count, as
             // they would have with nothing aged), so the item reopens.
@@ -235,17 +242,8 @@ struct RetentionTests {
                 Span.stub(trace: job, span: .stub(1), name: "follow-up job", kind: .consumer, start: Self.start + 5,
                           links: [SpanLink(traceID: request, spanID: .stub(1))]),
             ]))
-            let item = try #require(try await HTTP.exceptions(server.api).first { $0["class"] as? String == "approval_required" }?["id"] as? String)
-            let resolve = try JSONSerialization.data(withJSONObject: ["action": "resolve", "note": "refund checked by hand"])
-            #expect(try await HTTP.send(server.api + "/api/v1/exceptions/\(item)/actions", method: .POST,
-                                        headers: [("Content-Type", "application/json")], body: Array(resolve)).status == 200)
-            clock.advance(bySeconds: 3000)
+            let item = try await Self.resolveThenAge("approval_required", request: request, job: job, service: "refund-agent", server, clock)
             let later = Self.start + 3000 * 1_000_000_000
-            try await HTTP.export(server.otlpHTTP, .stub(service: "refund-agent", spans: [
-                Span.stub(trace: job, span: .stub(2), parent: .stub(1), name: "step", start: later),
-            ]))
-            clock.advance(bySeconds: 700)
-            #expect(try await Self.agesOut(request, server, clock), "the request trace aged out")
 
             // The refund runs again, unapproved, in the job.
             try await HTTP.export(server.otlpHTTP, .stub(service: "refund-agent", spans: [
