@@ -54,6 +54,30 @@ struct PostgresConnectionTests {
         #expect(ContinuousClock.now - started < .seconds(20))
     }
 
+    /// With the server gone (here: never there), a writer round and a read fail once no
+    /// connection comes within the lease timeout — the round's exports are refused, to be sent
+    /// again — instead of waiting for ever.
+    @Test("with the server unreachable while running, a round and a read fail after the lease timeout", .timeLimit(.minutes(1)))
+    func unreachableWhileRunning() async throws {
+        let server = try #require(PostgresTestDatabase.serverURL)
+        var unreachable = try #require(URLComponents(string: server))
+        unreachable.port = try freeLoopbackPort()
+        let store = try PostgresStore(url: try #require(unreachable.string), logger: Logger(label: "postgres-test"), leaseTimeout: .seconds(1))
+        let running = Task { await store.run() }
+        defer { running.cancel() }
+        let writer = SpanWriter(store: store, logger: Logger(label: "postgres-test"))
+        let writing = Task { try await writer.run() }
+        let started = ContinuousClock.now
+        let refused = await #expect(throws: StorageError.self) {
+            try await writer.write(.stub(spans: [Span.stub(trace: .stub(0x71), span: .stub(1), start: 1)]))
+        }
+        #expect(refused?.message.contains("no connection to PostgreSQL at 127.0.0.1:\(unreachable.port ?? 0)") == true, "\(refused?.message ?? "no error")")
+        await #expect(throws: StorageError.self) { try await store.workflow(containing: .stub(0x71)) }
+        #expect(ContinuousClock.now - started < .seconds(20))
+        writer.finish()
+        try await writing.value
+    }
+
     /// A loopback port nothing listens on (bound, read back, released).
     func freeLoopbackPort() throws -> Int {
         let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -193,7 +193,7 @@ extension PostgresStore: QueueMaintenance {
     func queueWrite<T: Sendable>(now: UInt64, _ body: @escaping @Sendable (PostgresExceptionLedger) throws -> T) async throws -> T {
         defer { publishQueueChange() }
         return try await PostgresFailure.retrying {
-            try await client.withTransaction(logger: logger) { connection in
+            try await transaction { connection in
                 try await Self.lockStitching(connection, self.logger)
                 return try await self.inSession(connection, now: now, body)
             }

@@ -11,7 +11,7 @@ extension PostgresStore: NotificationOutbox {
     public func dueDeliveries(now: UInt64, limit: Int) async throws -> [OutboxDelivery] {
         let lease = Int64(bitPattern: now &+ Self.deliveryLeaseNanos)
         do {
-            return try await client.withTransaction(logger: logger) { connection in
+            return try await transaction { connection in
                 var taken: [(due: Int64, delivery: OutboxDelivery)] = []
                 for try await row in try await connection.query("""
                     WITH due AS (
@@ -68,7 +68,7 @@ extension PostgresStore: NotificationOutbox {
     private func outboxWrite(_ delivery: OutboxDelivery, counting columns: [String],
                              _ change: @escaping @Sendable (OutboxDelivery) -> PostgresQuery) async throws {
         do {
-            try await client.withTransaction(logger: logger) { connection in
+            try await transaction { connection in
                 guard try await !connection.query(change(delivery), logger: self.logger).collect().isEmpty else { return }
                 let increments = columns.map { "\($0) = notification_figures.\($0) + 1" }.joined(separator: ", ")
                 var binds = PostgresBindings()

@@ -18,7 +18,7 @@ extension PostgresStore: SpanRecorder {
         let logger = logger
         defer { publishQueueChange() }
         return try await PostgresFailure.retrying {
-            try await client.withTransaction(logger: logger) { connection in
+            try await transaction { connection in
                 try await self.record(batches, receivedAt: receivedAt, connection)
             }
         }

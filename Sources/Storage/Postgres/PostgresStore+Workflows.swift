@@ -10,9 +10,9 @@ extension PostgresStore: WorkflowReader {
 
     /// Runs `body` in a read-only transaction that sees one snapshot (several reads of a
     /// workflow agree even while other instances merge it); errors come out mapped.
-    func reading<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    func reading<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         do {
-            return try await client.withTransaction(logger: logger) { connection in
+            return try await transaction { connection in
                 try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: self.logger)
                 return try await body(connection)
             }

@@ -20,14 +20,23 @@ public final class PostgresStore: Sendable {
     public let queueChanges = QueueChanges()
     /// Set inside a transaction that changed the queue; `publishQueueChange` turns it into a bump.
     let queueChanged = Atomic<Bool>(false)
+    /// How long a transaction waits for a connection from the pool (`transaction`).
+    let leaseTimeout: Duration
+    /// `host:port`, for messages.
+    let address: String
 
     /// A store on the database `url` names: `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`,
     /// detecting and filing as `detection` says. A statement, a wait for a lock, or a transaction
     /// left idle that takes longer than `stallTimeout` is ended by the server (the round fails and
     /// its requests are refused, to be retried): one stuck instance must not hold every other
     /// instance's rounds behind the stitching lock. Nothing connects until `run` is running.
-    public init(url: String, logger: Logger, detection: DetectionSetup = DetectionSetup(), stallTimeout: Duration = .seconds(60)) throws {
+    /// A transaction that cannot get a connection within `leaseTimeout` (the server is down or
+    /// unreachable, or every connection is busy) fails instead of waiting (`transaction`).
+    public init(url: String, logger: Logger, detection: DetectionSetup = DetectionSetup(), stallTimeout: Duration = .seconds(60),
+                leaseTimeout: Duration = .seconds(10)) throws {
         var configuration = try Self.configuration(url: url)
+        self.leaseTimeout = leaseTimeout
+        address = "\(configuration.host ?? "?"):\(configuration.port ?? 5432)"
         let milliseconds = String(stallTimeout.components.seconds * 1000 + stallTimeout.components.attoseconds / 1_000_000_000_000_000)
         configuration.options.additionalStartupParameters += [
             ("statement_timeout", milliseconds), ("lock_timeout", milliseconds), ("idle_in_transaction_session_timeout", milliseconds),
