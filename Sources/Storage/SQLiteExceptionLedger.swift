@@ -68,8 +68,9 @@ struct SQLiteExceptionLedger: ExceptionLedger {
 
     func reopened(_ exception: FiledException, _ dedupeKey: DedupeKey, workflow: Int64, summary: String) throws {
         cache.setFiled(exception, dedupeKey, workflow: workflow)
+        // Frozen before, it is frozen again (adding its new attempts) when its traces next age out.
         try db.cachedStatement(sql: """
-            UPDATE exception SET status = 'open', occurrences = ?, summary = ?, updated_at_unix_nano = ?,
+            UPDATE exception SET status = 'open', occurrences = ?, summary = ?, updated_at_unix_nano = ?, frozen_workflow_key = NULL,
                 resolved_at_unix_nano = NULL, decision = NULL, decided_by = NULL, decided_at_unix_nano = NULL WHERE id = ?
             """).execute(arguments: [exception.occurrences, summary, Int64(bitPattern: now), exception.id])
     }

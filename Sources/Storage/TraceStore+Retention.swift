@@ -98,7 +98,12 @@ extension TraceStore: RetentionStore {
                     // Known only from links (no span of it stored): it stays, for the traces that
                     // find the workflow through it, but is marked so later sweeps pass it by
                     // instead of examining it again each time; a span of it brings it back.
-                    if try Bool.fetchOne(db.cachedStatement(sql: "SELECT NOT EXISTS (SELECT 1 FROM span WHERE trace_id = ?)"), arguments: [trace]) == true {
+                    // A workflow an active item holds is kept whole, those too.
+                    if try Bool.fetchOne(db.cachedStatement(sql: """
+                        SELECT NOT EXISTS (SELECT 1 FROM span WHERE trace_id = ?1)
+                           AND NOT EXISTS (SELECT 1 FROM workflow_trace JOIN exception ON exception.workflow_id = workflow_trace.workflow_id
+                                           WHERE workflow_trace.trace_id = ?1 AND exception.status IN \(QueueCounters.active))
+                        """), arguments: [trace]) == true {
                         try db.cachedStatement(sql: "UPDATE workflow_trace SET aged_out = 1 WHERE trace_id = ?").execute(arguments: [trace])
                         linkOnly += 1
                     }

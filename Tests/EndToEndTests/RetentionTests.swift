@@ -227,6 +227,21 @@ struct RetentionTests {
             #expect(calls == ["call_\(request.low)_2", "call_\(request.low)_3", "call_\(job.low)_3"])
             let hops = ((reopened["causal_path"] as? [[String: Any]]) ?? []).compactMap { $0["trace_id"] as? String }
             #expect(hops.last == request.hex, "the path reaches the aged-out trigger")
+
+            // Resolved again; the workflow lives on in a third trace while the job's trace ages out:
+            // the new attempt is frozen in too.
+            let resolve = try JSONSerialization.data(withJSONObject: ["action": "resolve", "note": "fixed for good"])
+            #expect(try await HTTP.send(server.api + "/api/v1/exceptions/\(item)/actions", method: .POST,
+                                        headers: [("Content-Type", "application/json")], body: Array(resolve)).status == 200)
+            clock.advance(bySeconds: 3000)
+            try await HTTP.export(server.otlpHTTP, .stub(service: "crm-agent", spans: [
+                Span.stub(trace: .stub(0xD3), span: .stub(1), name: "next job", kind: .consumer, start: later + 3000 * 1_000_000_000,
+                          links: [SpanLink(traceID: job, spanID: .stub(1))]),
+            ]))
+            clock.advance(bySeconds: 1000)
+            #expect(try await Self.agesOut(job, server, clock), "the job trace aged out")
+            let refrozen = try await HTTP.getJSON(server.api + "/api/v1/exceptions/\(item)")
+            #expect(((refrozen["tool_receipts"] as? [[String: Any]]) ?? []).compactMap { $0["call_id"] as? String } == calls)
         }
     }
 

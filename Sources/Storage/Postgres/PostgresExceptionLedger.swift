@@ -86,9 +86,10 @@ struct PostgresExceptionLedger: ExceptionLedger {
 
     func reopened(_ exception: FiledException, _ dedupeKey: DedupeKey, workflow: Int64, summary: String) throws {
         state.setFiled(exception, dedupeKey, workflow: workflow)
+        // Frozen before, it is frozen again (adding its new attempts) when its traces next age out.
         try session.execute("""
             UPDATE exception SET status = 'open', occurrences = \(Int64(exception.occurrences)), summary = \(ByteBuffer(string: summary)),
-                updated_at_unix_nano = \(stamp), resolved_at_unix_nano = NULL, decision = NULL, decided_by = NULL, decided_at_unix_nano = NULL
+                updated_at_unix_nano = \(stamp), frozen_workflow_key = NULL, resolved_at_unix_nano = NULL, decision = NULL, decided_by = NULL, decided_at_unix_nano = NULL
             WHERE id = \(exception.id)
             """)
     }

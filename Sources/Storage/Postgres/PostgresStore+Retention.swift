@@ -64,10 +64,13 @@ extension PostgresStore: RetentionStore {
                                   AND status IN ('open', 'acknowledged'))
                 """).map { try $0.decode((ByteBuffer, Int64).self) }
             // Those known only from links (no span stored) stay, for the traces that find the workflow
-            // through them, marked so later sweeps pass them by; a span of one brings it back.
+            // through them, marked so later sweeps pass them by (not in a workflow an active item
+            // keeps whole); a span of one brings it back.
             try session.execute("""
                 UPDATE workflow_trace SET aged_out = true WHERE trace_id = ANY(\(examined.map(\.0))::bytea[])
                   AND NOT EXISTS (SELECT 1 FROM span WHERE span.trace_id = workflow_trace.trace_id)
+                  AND NOT EXISTS (SELECT 1 FROM exception WHERE exception.workflow_id = workflow_trace.workflow_id
+                                  AND status IN ('open', 'acknowledged'))
                 """)
             guard !aging.isEmpty else { return (0, 0, next) }
             let traces = aging.map(\.0)
