@@ -2,12 +2,12 @@ import Detection
 import GRDB
 import Synchronization
 
-/// What the writer knows of fact counts, fact keys and filed exceptions without asking SQLite,
-/// kept across transactions: a round asks SQLite once per (workflow, pattern) until the
-/// answer changes, and the writer changes it itself. Only writes inside the store's serialized
-/// transactions touch it; merges forget the workflows they touch, a reviewer's action forgets
-/// what is filed (statuses move), a rollback empties it, and it is emptied when it grows past
-/// `maxEntries`.
+/// What the writer knows of fact counts, fact keys, the start times of counting patterns' first
+/// facts and filed exceptions without asking SQLite, kept across transactions: a round asks
+/// SQLite once per (workflow, pattern) until the answer changes, and the writer changes it
+/// itself. Only writes inside the store's serialized transactions touch it; merges and
+/// retention forget the workflows they touch, a reviewer's action forgets what is filed
+/// (statuses move), a rollback empties it, and it is emptied when it grows past `maxEntries`.
 final class DetectionCache: Sendable {
     /// What is known of one workflow.
     private struct Known {

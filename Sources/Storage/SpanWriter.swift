@@ -79,7 +79,8 @@ public final class SpanWriter: Service, Sendable {
     }
 
     /// Stores the batch and returns once it is committed; spans already stored are skipped.
-    /// Throws `Saturated` when the queue is full and `Stopped` after shutdown.
+    /// Throws `Saturated` when the queue is full, `Stopped` after shutdown, and
+    /// `CancellationError` when the caller is cancelled while its rows are made.
     public func write(_ batch: TraceBatch) async throws {
         // Turning spans into rows (attributes to JSON, facts read off each span) walks every
         // value: on NIO's thread pool, not Swift's cooperative pool, whose two threads every
@@ -89,8 +90,8 @@ public final class SpanWriter: Service, Sendable {
         let rows: SpanRows
         do {
             rows = try await NIOThreadPool.singleton.runIfActive { SpanRows(batch, plan: plan) }
-        } catch {
-            throw Stopped()
+        } catch is NIOThreadPoolError.ThreadPoolInactive {
+            throw Stopped()   // the process is shutting down
         }
         let count = rows.spans.count
         guard count > 0 else { return }

@@ -65,11 +65,11 @@ extension TraceStore: RetentionStore {
     static let agedTraceScan = 1000
 
     /// Ages out the traces of workflows that live on (see above) among the next
-    /// `agedTraceScan` rows after `cursor`, oldest first: their spans, links and facts go (the
-    /// facts leave their workflow's counts); their membership stays, marked `aged_out` (the
-    /// trace answers as unknown, the workflow keeps its name, and a late span of the trace joins
-    /// it again). Traces known only from links (marked, so later sweeps pass them by), and the correlation values a trace was the first
-    /// to carry, are kept: they are how later traces find the workflow. Returns the traces and
+    /// `agedTraceScan` rows after `cursor`, oldest first: their spans, links and stored facts go
+    /// (the facts stay counted); their membership stays, marked `aged_out` (the trace answers as
+    /// unknown, the workflow keeps its name, and a late span of the trace joins it again). Traces
+    /// known only from links (marked, so later sweeps pass them by), and the correlation values a
+    /// trace was the first to carry, are kept: they are how later traces find the workflow. Returns the traces and
     /// spans it deleted and where the next batch starts (nil: the sweep is done).
     public func sweepAgedTraces(receivedBefore cutoff: UInt64, after cursor: AgedTraceCursor? = nil)
         async throws -> (traces: Int, spans: Int, next: AgedTraceCursor?) {

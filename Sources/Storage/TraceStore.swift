@@ -66,12 +66,6 @@ public final class TraceStore: Sendable {
             // crosses the threshold: a reviewer's approve must not pay for copying the spans' pages.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
             try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
-            // The writer's multi-row statements inside a round (the queue's json_each updates,
-            // workflow merges, filing) each keep a statement journal, which SQLite spills to a
-            // file in /var/tmp past 64 KiB: 30k pwrite calls on the bench's linked load. In memory
-            // (the few pages one statement changed) detection's writer time fell 4–7% in three
-            // alternating runs. Readers keep file-backed temp storage for sorts over a large queue.
-            if !db.configuration.readonly { try db.execute(sql: "PRAGMA temp_store = MEMORY") }
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
@@ -82,6 +76,13 @@ public final class TraceStore: Sendable {
                 }
             }
             try Schema.migrator.migrate(pool)
+            // The writer's multi-row statements inside a round (the queue's json_each updates,
+            // workflow merges, filing) each keep a statement journal, which SQLite spills to a
+            // file in /var/tmp past 64 KiB: 30k pwrite calls on the bench's linked load. In memory
+            // (the few pages one statement changed) detection's writer time fell 4–7% in three
+            // alternating runs. Set after migrating (an index built on a large table sorts on
+            // disk) and on the writer only: readers keep file-backed temp storage for their sorts.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA temp_store = MEMORY") }
             var checkpointing = Configuration()
             checkpointing.busyMode = .timeout(30)   // waits out a truncating checkpoint on the writer's connection
             checkpointing.prepareDatabase { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
