@@ -75,6 +75,12 @@ public struct ApprovalRequiredDetector: Detector {
         }
         var unapproved: [(reference: SpanReference, ran: Bool, callID: String?)] = []
         var waiting: [(reference: SpanReference, callID: String?)] = []
+        var newest: (reference: SpanReference, start: UInt64)?
+        func counted(_ record: Record) {
+            if newest.map({ ($0.start, $0.reference) < (record.span.startTimeUnixNano, record.reference) }) ?? true {
+                newest = (record.reference, record.span.startTimeUnixNano)
+            }
+        }
         for record in records {
             let decision = try latestDecision(for: record, approvals: approvals, in: context)
             switch record.call.state {
@@ -85,11 +91,15 @@ public struct ApprovalRequiredDetector: Detector {
                 }
                 if resumed { continue }
                 unapproved.append((record.reference, record.call.state == .ran, record.call.callID))
+                counted(record)
             case .paused:
                 if records.contains(where: { $0.call.state != .paused && $0.call.identity == record.call.identity }) { continue }
                 if decision == false { continue }
                 if try context.hasSpans(startingAfter: record.span.endTimeUnixNano) { continue }   // the run went on: decided
-                if context.settled { waiting.append((record.reference, record.call.callID)) }
+                if context.settled {
+                    waiting.append((record.reference, record.call.callID))
+                    counted(record)
+                }
             }
         }
         let ran = unapproved.contains { $0.ran }
@@ -97,7 +107,7 @@ public struct ApprovalRequiredDetector: Detector {
         let summary = ran ? "\(tool) ran without an approval"
             : unapproved.isEmpty ? "\(tool) is waiting for an approval (the run paused and nobody decided)"
             : "\(tool) was called without an approval (it did not run)"
-        return Detection(
+        var detection = Detection(
             exceptionClass: name,
             category: .policy,
             severity: ran ? .critical : .high,
@@ -109,6 +119,8 @@ public struct ApprovalRequiredDetector: Detector {
             tool: tool,
             callID: first.callID
         )
+        detection.newestOccurrence = newest?.reference
+        return detection
     }
 
     /// The latest decision that counts for this call: true granted, false denied, nil none.

@@ -50,11 +50,11 @@ public struct ExceptionFiling<Ledger: ExceptionLedger> {
         }
         var occurrences = detection.occurrences
         if occurrences <= existing.occurrences {
-            // A closed item whose pattern now rests on a span that arrived after it was closed
-            // recurred, even with no more occurrences than it had: the attempts it counted aged
-            // out (retention) and the pattern was read again from the spans still kept.
-            guard !existing.status.isActive, let trigger = detection.trigger, detection.exceptionID != existing.id,
-                  try ledger.arrived(trigger, afterClosing: existing) else { return (existing.id, false) }
+            // A closed item whose pattern now counts a span received after it was closed recurred,
+            // even with no more occurrences than it had: the ones it counted aged out (retention)
+            // and the pattern was read again from the spans still kept.
+            guard !existing.status.isActive, let newest = detection.newestOccurrence,
+                  try ledger.arrived(newest, afterClosing: existing) else { return (existing.id, false) }
             occurrences = existing.occurrences + 1
         }
         var updated = existing

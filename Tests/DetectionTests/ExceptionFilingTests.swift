@@ -183,24 +183,28 @@ struct ExceptionFilingTests {
         #expect(restarted.history.isEmpty)
     }
 
-    @Test("a closed item whose pattern rests on a span that arrived after it was closed reopens, though no more occurrences are seen")
+    @Test("a closed item whose pattern counts a span received after it was closed reopens, though no more occurrences are read")
     func reopenAfterAging() throws {
         let ledger = MemoryLedger()
         let filing = ExceptionFiling(ledger: ledger, owners: Self.owners)
-        let id = try #require(try filing.file(Self.detection(2, trigger: 2), workflow: 7)?.id)
+        func read(_ occurrences: Int, newest: UInt64) -> Detection {
+            var detection = Self.detection(occurrences, trigger: 2)
+            detection.newestOccurrence = SpanReference(traceID: .stub(1), spanID: .stub(newest))
+            return detection
+        }
+        let id = try #require(try filing.file(read(2, newest: 3), workflow: 7)?.id)
         ledger.items[id]?.filed.status = .resolved
-        // Its attempts aged out; the pattern is read again from what is kept. The same trigger, or
-        // another that was there before it was closed: nothing recurred.
-        #expect(try filing.file(Self.detection(1, trigger: 2), workflow: 7)?.id == id)
-        #expect(try filing.file(Self.detection(1, trigger: 3), workflow: 7)?.id == id)
+        // Some occurrences aged out; the pattern is read again from what is kept. Its newest span
+        // was there before it was closed: nothing recurred.
+        #expect(try filing.file(read(1, newest: 3), workflow: 7)?.id == id)
         #expect(ledger.items[id]?.filed.status == .resolved)
-        // A trigger that arrived after it was closed: it recurred, one occurrence more.
+        // A span received after it was closed: it recurred, one occurrence more.
         ledger.arrivedAfterClosing[id] = [SpanReference(traceID: .stub(1), spanID: .stub(4))]
-        #expect(try filing.file(Self.detection(1, trigger: 4), workflow: 7)?.id == id)
+        #expect(try filing.file(read(2, newest: 4), workflow: 7)?.id == id)
         #expect(ledger.items[id]?.filed.status == .open)
         #expect(ledger.items[id]?.filed.occurrences == 3)
         // Open again, the same reading counts nothing more.
-        #expect(try filing.file(Self.detection(1, trigger: 4), workflow: 7)?.id == id)
+        #expect(try filing.file(read(2, newest: 4), workflow: 7)?.id == id)
         ledger.flush()
         #expect(ledger.items[id]?.filed.occurrences == 3)
         #expect(ledger.history.map(\.action) == ["opened", "reopened"])
