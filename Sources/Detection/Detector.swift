@@ -18,9 +18,9 @@ public protocol Detector: Sendable {
     var countsFailures: Bool { get }
     /// How many of a key's facts its pattern reads, the first in start order (then trace and span
     /// id): a counting pattern whose trigger is its `n`-th fact and whose later facts only add
-    /// occurrences. The writer stores a fact only while it may still be among the first `n` of
-    /// its workflow and counts the rest. Nil: the pattern reads every fact (receipts, judging
-    /// each call), and every fact is stored.
+    /// occurrences; its receipts are those first `n`. The SQLite writer stores a fact only while
+    /// it may still be among the first `n` of its workflow and counts the rest. Nil: the pattern
+    /// reads every fact (receipts, judging each call), and every fact is stored.
     var firstFactsRead: Int? { get }
     /// Its pattern can go away: judged settled again (more of its workflow arrived after it first
     /// went quiet), it may find nothing where it filed an item before — a later attempt

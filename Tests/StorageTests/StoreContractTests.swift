@@ -129,6 +129,23 @@ struct StoreContractTests {
         }
     }
 
+    @Test("a counting pattern's receipts are its first facts, the same on every store", arguments: StoreKind.queueing)
+    func countedReceipts(kind: StoreKind) async throws {
+        let (store, writer, _, close) = try await kind.make()
+        defer { close() }
+        let reads = (2...4).map { span in
+            Span.stub(trace: .stub(0x81), span: .stub(UInt64(span)), parent: .stub(1), name: "execute_tool vendor.lookup", start: Self.t0 + UInt64(span),
+                      attributes: [Attribute("gen_ai.operation.name", .string("execute_tool")), Attribute("gen_ai.tool.name", .string("vendor.lookup")),
+                                   Attribute("gen_ai.tool.call.id", .string("call_\(span)")),
+                                   Attribute("connector.name", .string("vendor-master")), Attribute("connector.data.age_ms", .int(7_200_000))])
+        }
+        try await Self.write([.stub(spans: [Span.stub(trace: .stub(0x81), span: .stub(1), start: Self.t0)] + reads)], with: writer)
+        let item = try #require(try await store.exceptions(ExceptionFilter(), limit: 10, after: nil).items.first { $0.exceptionClass == "stale_connector_data" })
+        let detail = try #require(try await store.exception(id: item.id))
+        #expect(item.occurrences == 2)
+        #expect(detail.toolReceipts.map(\.callID) == ["call_2", "call_3"], "the 2 reads that made it (stale_reads_before_escalation), not the third")
+    }
+
     @Test("retention keeps a trace known only from links for stitching, and later sweeps pass it by", arguments: StoreKind.queueing)
     func linkOnlyTraceLeavesTheSweep(kind: StoreKind) async throws {
         let (store, writer, _, close) = try await kind.make()

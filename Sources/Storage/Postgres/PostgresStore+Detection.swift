@@ -74,7 +74,9 @@ extension PostgresStore: QueueMaintenance {
     /// The facts of counting patterns (`FactPlan.firstFactsRead`), once their traces are
     /// stitched: stored until the pattern is filed in the workflow, then only those that started no
     /// later than its trigger, the rest only counted. (SQLite stores fewer, only those that may be
-    /// among the first `n`; both keep the first `n`, so the trigger is the same.)
+    /// among the first `n`. Both keep the first `n`, which give the trigger and the receipts —
+    /// `countedAttempts` reads no more — though after retention took some of them away the two
+    /// may read the trigger from different facts.)
     func storeCountedFacts(_ groups: [PostgresFacts.Group], into found: inout PostgresFacts,
                            _ connection: PostgresConnection, _ logger: Logger) async throws {
         guard !groups.isEmpty else { return }
