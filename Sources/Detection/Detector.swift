@@ -105,7 +105,8 @@ extension DetectionContext {
 /// item was filed with is provisional: once the workflow has gone quiet (`settled`) it is read
 /// again, from all the facts, and the item moves to the id the spans give it — the same whatever
 /// the order the spans arrived in, or the instance that received them. Reads the count (kept by
-/// the writer), and the `limit`-th fact when first filing and when settled.
+/// the writer), and the `limit`-th fact when first filing and when settled (counting those
+/// retention took away, when so many went that fewer than `limit` are kept).
 struct CountedPattern {
     var count: Int
     var trigger: FactOccurrence?
@@ -113,7 +114,16 @@ struct CountedPattern {
     init?(key: String, dedupeKey: DedupeKey, limit: Int, in context: some DetectionContext) throws {
         count = try context.count(key)
         guard count >= limit else { return nil }
-        trigger = try context.isFiled(dedupeKey) && !context.settled ? nil : try context.fact(key, at: limit - 1)
+        guard try !context.isFiled(dedupeKey) || context.settled else { return }
+        if let fact = try context.fact(key, at: limit - 1) {
+            trigger = fact
+            return
+        }
+        // Fewer than `limit` are kept once retention took the oldest away (they stay counted):
+        // the `limit`-th counts them, so it is that many places earlier among the kept ones.
+        let kept = try context.facts(key)
+        let index = max(0, limit - 1 - (count - kept.count))
+        trigger = kept.indices.contains(index) ? kept[index] : kept.last
     }
 }
 

@@ -45,6 +45,24 @@ struct RetentionTests {
         ])
     }
 
+    /// A request trace with `failures` failed `crm.lookup` calls (spans 2, 3, …) and a job trace
+    /// linked to it.
+    static func crmWorkflow(request: TraceID, job: TraceID, failures: Int) -> TraceBatch {
+        .stub(service: "crm-agent", spans: [Span.stub(trace: request, span: .stub(1), name: "POST /lookup", start: start)]
+            + (0..<failures).map { crmFailure(request, UInt64($0 + 2), at: start + UInt64($0 + 1)) }
+            + [Span.stub(trace: job, span: .stub(1), name: "follow-up job", kind: .consumer, start: start + 3,
+                         links: [SpanLink(traceID: request, spanID: .stub(1))])])
+    }
+
+    /// A `crm.lookup` call under span 1 of `trace` that failed with a non-transient error.
+    static func crmFailure(_ trace: TraceID, _ span: UInt64, at start: UInt64) -> Span {
+        Span.stub(trace: trace, span: .stub(span), parent: .stub(1), name: "execute_tool crm.lookup", kind: .client, start: start,
+                  attributes: [Attribute("gen_ai.operation.name", .string("execute_tool")), Attribute("gen_ai.tool.name", .string("crm.lookup")),
+                               Attribute("gen_ai.tool.call.id", .string("call_\(trace.low)_\(span)")),
+                               Attribute("error.type", .string("CustomerNotFound"))],
+                  status: SpanStatus(code: .error, message: "CustomerNotFound"))
+    }
+
     /// A refund call, with no approval, under span 1 of `trace`.
     static func refundCall(_ trace: TraceID, span: UInt64, callID: String, start: UInt64) -> Span {
         Span.stub(trace: trace, span: .stub(span), parent: .stub(1), name: "execute_tool payments.issue_refund", kind: .client, start: start,
@@ -206,25 +224,13 @@ struct RetentionTests {
     func reopenedAfterFreeze(store: Store) async throws {
         try await Self.withServer(on: store) { server, clock in
             let request = TraceID.stub(0xD1), job = TraceID.stub(0xD2)
-            func failure(_ trace: TraceID, _ span: UInt64, at start: UInt64) -> Span {
-                Span.stub(trace: trace, span: .stub(span), parent: .stub(1), name: "execute_tool crm.lookup", kind: .client, start: start,
-                          attributes: [Attribute("gen_ai.operation.name", .string("execute_tool")), Attribute("gen_ai.tool.name", .string("crm.lookup")),
-                                       Attribute("gen_ai.tool.call.id", .string("call_\(trace.low)_\(span)")),
-                                       Attribute("error.type", .string("CustomerNotFound"))],
-                          status: SpanStatus(code: .error, message: "CustomerNotFound"))
-            }
-            try await HTTP.export(server.otlpHTTP, .stub(service: "crm-agent", spans: [
-                Span.stub(trace: request, span: .stub(1), name: "POST /lookup", start: Self.start),
-                failure(request, 2, at: Self.start + 1), failure(request, 3, at: Self.start + 2),
-                Span.stub(trace: job, span: .stub(1), name: "follow-up job", kind: .consumer, start: Self.start + 3,
-                          links: [SpanLink(traceID: request, spanID: .stub(1))]),
-            ]))
+            try await HTTP.export(server.otlpHTTP, Self.crmWorkflow(request: request, job: job, failures: 2))
             let item = try await Self.resolveThenAge("repeat_failure", request: request, job: job, service: "crm-agent", server, clock)
             let later = Self.start + 3000 * 1_000_000_000
 
             // The same failure once more, in the job: it recurred (the aged attempts still count, as
             // they would have with nothing aged), so the item reopens.
-            try await HTTP.export(server.otlpHTTP, .stub(service: "crm-agent", spans: [failure(job, 3, at: later + 1)]))
+            try await HTTP.export(server.otlpHTTP, .stub(service: "crm-agent", spans: [Self.crmFailure(job, 3, at: later + 1)]))
             let reopened = try await HTTP.getJSON(server.api + "/api/v1/exceptions/\(item)")
             #expect(reopened["status"] as? String == "open")
             #expect(reopened["occurrences"] as? Int == 2)
@@ -281,6 +287,29 @@ struct RetentionTests {
             let reopened = try await HTTP.getJSON(server.api + "/api/v1/exceptions/\(item)")
             #expect(reopened["occurrences"] as? Int == 3, "one more than the two it had: only the kept one and the new one are read")
             #expect((reopened["history"] as? [[String: Any]])?.contains { $0["action"] as? String == "reopened" } == true)
+        }
+    }
+
+    /// A pattern that completes only after its first occurrences aged out opens when it would
+    /// have with nothing aged: the aged failure still counts, and the trigger is the kept one.
+    @Test("a pattern completed after its first occurrence aged out opens at once, triggered by the kept occurrence",
+          arguments: Store.available)
+    func completesAfterAging(store: Store) async throws {
+        try await Self.withServer(on: store) { server, clock in
+            let request = TraceID.stub(0xB1), job = TraceID.stub(0xB2)
+            try await HTTP.export(server.otlpHTTP, Self.crmWorkflow(request: request, job: job, failures: 1))
+            #expect(try await HTTP.exceptions(server.api).isEmpty, "one failure: nothing yet")
+            clock.advance(bySeconds: 3000)
+            let later = Self.start + 3000 * 1_000_000_000
+            try await HTTP.export(server.otlpHTTP, .stub(service: "crm-agent", spans: [
+                Span.stub(trace: job, span: .stub(2), parent: .stub(1), name: "step", start: later),
+            ]))
+            clock.advance(bySeconds: 700)
+            #expect(try await Self.agesOut(request, server, clock), "the request trace aged out")
+            try await HTTP.export(server.otlpHTTP, .stub(service: "crm-agent", spans: [Self.crmFailure(job, 3, at: later + 1)]))
+            let items = try await HTTP.exceptions(server.api).filter { $0["class"] as? String == "repeat_failure" }
+            #expect(items.count == 1, "the second failure of the workflow: a retry cannot fix it")
+            #expect(items.first?["trace_id"] as? String == job.hex && items.first?["span_id"] as? String == SpanID.stub(3).hex)
         }
     }
 }
