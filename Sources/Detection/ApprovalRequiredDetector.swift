@@ -75,12 +75,7 @@ public struct ApprovalRequiredDetector: Detector {
         }
         var unapproved: [(reference: SpanReference, ran: Bool, callID: String?)] = []
         var waiting: [(reference: SpanReference, callID: String?)] = []
-        var newest: (reference: SpanReference, start: UInt64)?
-        func counted(_ record: Record) {
-            if newest.map({ ($0.start, $0.reference) < (record.span.startTimeUnixNano, record.reference) }) ?? true {
-                newest = (record.reference, record.span.startTimeUnixNano)
-            }
-        }
+        var counted: [SpanReference] = []
         for record in records {
             let decision = try latestDecision(for: record, approvals: approvals, in: context)
             switch record.call.state {
@@ -91,14 +86,14 @@ public struct ApprovalRequiredDetector: Detector {
                 }
                 if resumed { continue }
                 unapproved.append((record.reference, record.call.state == .ran, record.call.callID))
-                counted(record)
+                counted.append(record.reference)
             case .paused:
                 if records.contains(where: { $0.call.state != .paused && $0.call.identity == record.call.identity }) { continue }
                 if decision == false { continue }
                 if try context.hasSpans(startingAfter: record.span.endTimeUnixNano) { continue }   // the run went on: decided
                 if context.settled {
                     waiting.append((record.reference, record.call.callID))
-                    counted(record)
+                    counted.append(record.reference)
                 }
             }
         }
@@ -119,7 +114,7 @@ public struct ApprovalRequiredDetector: Detector {
             tool: tool,
             callID: first.callID
         )
-        detection.newestOccurrence = newest?.reference
+        detection.occurrenceSpans = counted
         return detection
     }
 

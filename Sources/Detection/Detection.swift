@@ -29,10 +29,10 @@ public struct Detection: Sendable, Equatable {
     /// Whether, open and undecided, it holds the agent (`decisions` answers `hold`): every class
     /// but transient ones, unless a custom rule says `blocking: false` (DESIGN.md §9).
     public var blocking: Bool
-    /// The latest-starting span it counts, from a detector that reads each occurrence rather than
-    /// a count (`approval_required`): received after a closed item was closed, the pattern
+    /// Every span it counts, from a detector that reads each occurrence rather than a count
+    /// (`approval_required`): one received after a closed item was closed means the pattern
     /// recurred, even when fewer occurrences are read (retention took the older ones).
-    public var newestOccurrence: SpanReference?
+    public var occurrenceSpans: [SpanReference] = []
 
     public init(exceptionClass: String, category: ExceptionCategory, severity: ExceptionSeverity, summary: String,
                 trigger: SpanReference?, dedupeKey: DedupeKey, occurrences: Int, service: String, tool: String?,

@@ -114,13 +114,17 @@ struct CountedPattern {
     init?(key: String, dedupeKey: DedupeKey, limit: Int, in context: some DetectionContext) throws {
         count = try context.count(key)
         guard count >= limit else { return nil }
-        guard try !context.isFiled(dedupeKey) || context.settled else { return }
+        let filed = try context.isFiled(dedupeKey)
+        guard !filed || context.settled else { return }
         if let fact = try context.fact(key, at: limit - 1) {
             trigger = fact
             return
         }
-        // Fewer than `limit` are kept once retention took the oldest away (they stay counted):
-        // the `limit`-th counts them, so it is that many places earlier among the kept ones.
+        // Fewer than `limit` kept, before the pattern was ever filed: retention took the oldest
+        // away (they stay counted, and until filed every fact is stored, so the count less the
+        // kept ones is what it took). The `limit`-th counts them: that many places earlier among
+        // the kept ones. A filed pattern keeps its trigger (facts after it are only counted).
+        guard !filed else { return }
         let kept = try context.facts(key)
         let index = max(0, limit - 1 - (count - kept.count))
         trigger = kept.indices.contains(index) ? kept[index] : kept.last

@@ -53,8 +53,8 @@ public struct ExceptionFiling<Ledger: ExceptionLedger> {
             // A closed item whose pattern now counts a span received after it was closed recurred,
             // even with no more occurrences than it had: the ones it counted aged out (retention)
             // and the pattern was read again from the spans still kept.
-            guard !existing.status.isActive, let newest = detection.newestOccurrence,
-                  try ledger.arrived(newest, afterClosing: existing) else { return (existing.id, false) }
+            guard !existing.status.isActive, !detection.occurrenceSpans.isEmpty,
+                  try ledger.arrived(detection.occurrenceSpans, afterClosing: existing) else { return (existing.id, false) }
             occurrences = existing.occurrences + 1
         }
         var updated = existing

@@ -33,10 +33,10 @@ public protocol ExceptionLedger {
     func merge(_ exception: FiledException, workflow: Int64, into target: String) throws
     /// Appends a line to the exception's history (and whatever the store notifies of it).
     func appendHistory(_ id: String, action: String, note: String, owner: String?) throws
-    /// Whether span `span` was received after the closed (resolved or dismissed) `exception` was
-    /// closed; false when it is not closed or the span is not stored. (On PostgreSQL the two times
-    /// may come from two instances' clocks.)
-    func arrived(_ span: SpanReference, afterClosing exception: FiledException) throws -> Bool
+    /// Whether any of `spans` was received after the closed (resolved or dismissed) `exception`
+    /// was closed; false when it is not closed or none is stored. (On PostgreSQL the two times may
+    /// come from two instances' clocks.)
+    func arrived(_ spans: [SpanReference], afterClosing exception: FiledException) throws -> Bool
     /// Writes what the store held back (repeats); called at the end of every round.
     func flush() throws
 }

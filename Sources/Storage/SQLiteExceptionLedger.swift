@@ -112,11 +112,13 @@ struct SQLiteExceptionLedger: ExceptionLedger {
             """).execute(arguments: [Int64(bitPattern: now), updates])
     }
 
-    func arrived(_ span: SpanReference, afterClosing exception: FiledException) throws -> Bool {
-        try Bool.fetchOne(db.cachedStatement(sql: """
-            SELECT EXISTS (SELECT 1 FROM span JOIN exception ON exception.id = ?
-                WHERE span.trace_id = ? AND span.span_id = ? AND span.received_at_unix_nano > exception.resolved_at_unix_nano)
-            """), arguments: [exception.id, Data(span.traceID.bytes), Data(span.spanID.bytes)]) ?? false
+    func arrived(_ spans: [SpanReference], afterClosing exception: FiledException) throws -> Bool {
+        try spans.contains { span in
+            try Bool.fetchOne(db.cachedStatement(sql: """
+                SELECT EXISTS (SELECT 1 FROM span JOIN exception ON exception.id = ?
+                    WHERE span.trace_id = ? AND span.span_id = ? AND span.received_at_unix_nano > exception.resolved_at_unix_nano)
+                """), arguments: [exception.id, Data(span.traceID.bytes), Data(span.spanID.bytes)]) ?? false
+        }
     }
 
     /// The exception already filed for this pattern in the workflow, if any.

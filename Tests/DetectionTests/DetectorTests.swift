@@ -207,3 +207,46 @@ struct OwnerRoutingTests {
         #expect(action.next(from: from) == to)
     }
 }
+
+/// Counts and stored facts as a store holds them once retention took some facts away (they stay
+/// counted), with the pattern filed or not.
+struct AgedContext: DetectionContext {
+    let kept: [FactOccurrence]
+    let counted: Int
+    let isPatternFiled: Bool
+    let settled: Bool
+
+    func facts(_ key: String) -> [FactOccurrence] { kept }
+    func keys() -> [String] { [] }
+    func count(_ key: String) -> Int { counted }
+    func node(_ reference: SpanReference) -> CausalNode? { nil }
+    func filed(_ dedupeKey: DedupeKey) -> FiledException? {
+        isPatternFiled ? FiledException(id: "exc_filed", status: .resolved, occurrences: 1, openedAtUnixNano: 0) : nil
+    }
+    func reviewerApproved(tool: String) -> Bool { false }
+    func hasSpans(startingAfter time: UInt64) -> Bool { false }
+    func spans(named name: String, startingAfter start: UInt64) -> [CausalNode] { [] }
+}
+
+@Suite("A counting pattern's trigger after retention")
+struct AgedTriggerTests {
+    static let key = "vendor-master\u{1F}procurement\u{1F}vendor.lookup"
+    static func read(_ span: UInt64) -> FactOccurrence {
+        FactOccurrence(reference: SpanReference(traceID: .stub(1), spanID: .stub(span)), startTimeUnixNano: span)
+    }
+
+    @Test("completed only after retention took its first facts: the kept fact its limit-th place falls on; filed: no move")
+    func agedTrigger() throws {
+        var configuration = DetectionConfiguration.default
+        configuration.staleReadsBeforeEscalation = 3
+        let detector = StaleConnectorDataDetector(configuration: configuration)
+        // r1 aged out (still counted); r2, r3 kept: the third read is r3, as with nothing aged.
+        let unfiled = AgedContext(kept: [Self.read(2), Self.read(3)], counted: 3, isPatternFiled: false, settled: false)
+        #expect(try detector.evaluate(key: Self.key, in: unfiled)?.trigger?.spanID == .stub(3))
+        // Filed at r3, r4 and r5 only counted, r1 aged: settled, the filed trigger stays (nil: no move).
+        let filed = AgedContext(kept: [Self.read(2), Self.read(3)], counted: 5, isPatternFiled: true, settled: true)
+        let detection = try #require(try detector.evaluate(key: Self.key, in: filed))
+        #expect(detection.trigger == nil)
+        #expect(detection.occurrences == 3)
+    }
+}

@@ -77,8 +77,8 @@ final class MemoryLedger: ExceptionLedger {
     /// Spans that arrived after the item (by id) was closed.
     var arrivedAfterClosing: [String: Set<SpanReference>] = [:]
 
-    func arrived(_ span: SpanReference, afterClosing exception: FiledException) -> Bool {
-        arrivedAfterClosing[exception.id]?.contains(span) ?? false
+    func arrived(_ spans: [SpanReference], afterClosing exception: FiledException) -> Bool {
+        spans.contains { arrivedAfterClosing[exception.id]?.contains($0) ?? false }
     }
 
     func foldOnce(into id: String) -> Bool {
@@ -189,16 +189,17 @@ struct ExceptionFilingTests {
         let filing = ExceptionFiling(ledger: ledger, owners: Self.owners)
         func read(_ occurrences: Int, newest: UInt64) -> Detection {
             var detection = Self.detection(occurrences, trigger: 2)
-            detection.newestOccurrence = SpanReference(traceID: .stub(1), spanID: .stub(newest))
+            detection.occurrenceSpans = [SpanReference(traceID: .stub(1), spanID: .stub(newest)),   // received after closing: newest
+                                         SpanReference(traceID: .stub(1), spanID: .stub(1))]        // though it starts before this one
             return detection
         }
         let id = try #require(try filing.file(read(2, newest: 3), workflow: 7)?.id)
         ledger.items[id]?.filed.status = .resolved
-        // Some occurrences aged out; the pattern is read again from what is kept. Its newest span
-        // was there before it was closed: nothing recurred.
+        // Some occurrences aged out; the pattern is read again from what is kept. Every span it
+        // counts was there before it was closed: nothing recurred.
         #expect(try filing.file(read(1, newest: 3), workflow: 7)?.id == id)
         #expect(ledger.items[id]?.filed.status == .resolved)
-        // A span received after it was closed: it recurred, one occurrence more.
+        // One span received after it was closed (whatever its start time): it recurred, one more.
         ledger.arrivedAfterClosing[id] = [SpanReference(traceID: .stub(1), spanID: .stub(4))]
         #expect(try filing.file(read(2, newest: 4), workflow: 7)?.id == id)
         #expect(ledger.items[id]?.filed.status == .open)

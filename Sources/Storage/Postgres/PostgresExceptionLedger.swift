@@ -28,11 +28,13 @@ struct PostgresExceptionLedger: ExceptionLedger {
         try state.filed(dedupeKey, workflow: workflow, session)
     }
 
-    func arrived(_ span: SpanReference, afterClosing exception: FiledException) throws -> Bool {
-        try session.rows("""
+    func arrived(_ spans: [SpanReference], afterClosing exception: FiledException) throws -> Bool {
+        guard !spans.isEmpty else { return false }
+        return try session.rows("""
             SELECT EXISTS (SELECT 1 FROM span JOIN exception ON exception.id = \(exception.id)
-                WHERE span.trace_id = \(ByteBuffer(bytes: span.traceID.bytes)) AND span.span_id = \(ByteBuffer(bytes: span.spanID.bytes))
-                  AND span.received_at_unix_nano > exception.resolved_at_unix_nano)
+                JOIN unnest(\(spans.map { ByteBuffer(bytes: $0.traceID.bytes) })::bytea[], \(spans.map { ByteBuffer(bytes: $0.spanID.bytes) })::bytea[])
+                    AS counted(trace_id, span_id) ON counted.trace_id = span.trace_id AND counted.span_id = span.span_id
+                WHERE span.received_at_unix_nano > exception.resolved_at_unix_nano)
             """).first?.decode(Bool.self) ?? false
     }
 

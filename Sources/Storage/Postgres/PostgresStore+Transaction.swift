@@ -3,7 +3,7 @@ import Synchronization
 
 extension PostgresStore {
     /// Runs `body` in a transaction on a connection from the pool, failing with a `StorageError`
-    /// if no connection comes within `leaseTimeout`. PostgresNIO waits for one until its circuit
+    /// if no connection (and its `BEGIN`) comes within `leaseTimeout`. PostgresNIO waits for one until its circuit
     /// breaker trips (about a minute, measured with an unreachable server): with the server down,
     /// a writer round (and every export behind it), a reviewer's action or a page waited that
     /// long, past most clients' timeouts. Now the round fails, its exports get 503 with
@@ -18,8 +18,9 @@ extension PostgresStore {
                 }
             }
             group.addTask {
-                try await Task.sleep(for: self.leaseTimeout)
-                guard leased.isSet else {
+                // Cancelled (the caller was), the body decides the outcome: it may have committed.
+                try? await Task.sleep(for: self.leaseTimeout)
+                guard leased.isSet || Task.isCancelled else {
                     throw StorageError("""
                         no connection to PostgreSQL at \(self.address) within \(self.leaseTimeout) (the server is down or \
                         unreachable, or every connection is busy)
