@@ -2,7 +2,7 @@ import Ingest
 import Storage
 import TraceModel
 
-/// Ingest's sink, backed by the single SQLite writer: returns once the batch is committed.
+/// Ingest's sink, backed by the writer: returns once the batch is committed.
 struct WriterSink: SpanSink {
     let writer: SpanWriter
     let retryAfterSeconds: Int
@@ -14,6 +14,8 @@ struct WriterSink: SpanSink {
             throw SpanSinkError.overloaded(retryAfterSeconds: retryAfterSeconds)
         } catch is SpanWriter.Stopped {
             throw SpanSinkError.unavailable("Causeway is shutting down; retry later")
+        } catch let error as StorageUnavailable {
+            throw SpanSinkError.unavailable("\(error.message); retry later")
         }
     }
 }

@@ -68,11 +68,11 @@ struct PostgresConnectionTests {
         let writer = SpanWriter(store: store, logger: Logger(label: "postgres-test"))
         let writing = Task { try await writer.run() }
         let started = ContinuousClock.now
-        let refused = await #expect(throws: StorageError.self) {
+        let refused = await #expect(throws: StorageUnavailable.self) {
             try await writer.write(.stub(spans: [Span.stub(trace: .stub(0x71), span: .stub(1), start: 1)]))
         }
         #expect(refused?.message.contains("no connection to PostgreSQL at 127.0.0.1:\(unreachable.port ?? 0)") == true, "\(refused?.message ?? "no error")")
-        await #expect(throws: StorageError.self) { try await store.workflow(containing: .stub(0x71)) }
+        await #expect(throws: StorageUnavailable.self) { try await store.workflow(containing: .stub(0x71)) }
         #expect(ContinuousClock.now - started < .seconds(20))
         writer.finish()
         try await writing.value

@@ -20,7 +20,7 @@ enum PostgresFailure {
 
     /// `error` as the store reports it.
     static func mapped(_ error: any Error) -> any Error {
-        if error is StorageError || error is CancellationError { return error }
+        if error is StorageError || error is StorageUnavailable || error is CancellationError { return error }
         if let transaction = error as? PostgresTransactionError,
            let inner = transaction.closureError ?? transaction.commitError ?? transaction.beginError {
             return mapped(inner)

@@ -2,7 +2,7 @@ import PostgresNIO
 import Synchronization
 
 extension PostgresStore {
-    /// Runs `body` in a transaction on a connection from the pool, failing with a `StorageError`
+    /// Runs `body` in a transaction on a connection from the pool, failing with `StorageUnavailable`
     /// if no connection (and its `BEGIN`) comes within `leaseTimeout`. PostgresNIO waits for one until its circuit
     /// breaker trips (about a minute, measured with an unreachable server): with the server down,
     /// a writer round (and every export behind it), a reviewer's action or a page waited that
@@ -21,7 +21,7 @@ extension PostgresStore {
                 // Cancelled (the caller was), the body decides the outcome: it may have committed.
                 try? await Task.sleep(for: self.leaseTimeout)
                 guard leased.isSet || Task.isCancelled else {
-                    throw StorageError("""
+                    throw StorageUnavailable("""
                         no connection to PostgreSQL at \(self.address) within \(self.leaseTimeout) (the server is down or \
                         unreachable, or every connection is busy)
                         """)
