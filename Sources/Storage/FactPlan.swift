@@ -1,3 +1,4 @@
+import Correlation
 import Detection
 
 /// What the writer reads off each span besides its columns: the detectors' facts and its
@@ -21,6 +22,12 @@ public struct FactPlan: Sendable {
         self.correlationAttributes = correlationAttributes
         firstFactsRead = Dictionary(detectors.compactMap { detector in detector.firstFactsRead.map { (detector.name, $0) } }) { first, _ in first }
         failureDetectors = Set(detectors.filter(\.countsFailures).map(\.name))
+    }
+
+    /// The spans a pattern's facts (in start order) count towards its receipts: of a counting
+    /// pattern its first `n`, the ones its trigger is read from and every store keeps; else all.
+    func receipts(of facts: [FactOccurrence], detector: String) -> [SpanReference] {
+        facts.prefix(firstFactsRead[detector] ?? facts.count).map(\.reference)
     }
 
     /// Columns only.

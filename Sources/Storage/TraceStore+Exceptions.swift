@@ -75,7 +75,7 @@ extension TraceStore {
     /// One exception with its history, workflow, causal path as it is now, and tool receipts.
     public func exception(id: String) async throws -> ExceptionDetail? {
         let typing = failureTyping
-        let firstFacts = plan.firstFactsRead
+        let plan = self.plan
         return try await read { db in
             guard let row = try Row.fetchOne(db, sql: ExceptionRecord.selection + " WHERE exception.id = ?", arguments: [id]) else { return nil }
             let record = try ExceptionRecord(row: row)
@@ -87,7 +87,7 @@ extension TraceStore {
             }
             // The story frozen into it when its spans aged out (TraceStore+Retention), if any, and the live spans.
             return try ExceptionDetail(record: record, history: history, frozen: try Self.frozenEvidence(of: id, db), live: SQLiteSpanLookup(db: db),
-                                       liveCounted: try Self.countedAttempts(record, firstFacts: firstFacts, db), typing: typing) { trace in
+                                       liveCounted: try Self.countedAttempts(record, plan: plan, db), typing: typing) { trace in
                 try SpanQueries.spans(db, where: "span.trace_id = ?", linksWhere: "span_link.trace_id = ?", arguments: [Data(trace.bytes)]).map(\.span)
             }
         }

@@ -32,7 +32,7 @@ extension TraceStore: RetentionStore {
                 let workflow: Int64 = row["id"]
                 let key: Data = row["key_trace_id"]
                 for exception in try Row.fetchAll(db.cachedStatement(sql: ExceptionRecord.selection + " WHERE exception.workflow_id = ?"), arguments: [workflow]) {
-                    try Self.freezeEvidence(of: try ExceptionRecord(row: exception), workflowKey: key, firstFacts: self.plan.firstFactsRead, db)
+                    try Self.freezeEvidence(of: try ExceptionRecord(row: exception), workflowKey: key, plan: self.plan, db)
                 }
                 for trace in try Data.fetchAll(db.cachedStatement(sql: "SELECT trace_id FROM workflow_trace WHERE workflow_id = ?"), arguments: [workflow]) {
                     for table in Self.traceTables + ["correlation_value"] {
@@ -115,7 +115,7 @@ extension TraceStore: RetentionStore {
                     for exception in try Row.fetchAll(db.cachedStatement(sql: ExceptionRecord.selection + """
                          WHERE exception.workflow_id = ? AND exception.frozen_workflow_key IS NULL AND exception.status != 'merged'
                         """), arguments: [workflow]) {
-                        try Self.freezeEvidence(of: try ExceptionRecord(row: exception), workflowKey: row["key_trace_id"], firstFacts: self.plan.firstFactsRead, db)
+                        try Self.freezeEvidence(of: try ExceptionRecord(row: exception), workflowKey: row["key_trace_id"], plan: self.plan, db)
                     }
                 }
                 // Its facts stay counted: a pattern's count is how often it happened in the workflow,
@@ -140,8 +140,8 @@ extension TraceStore: RetentionStore {
 
     /// Copies the spans of every trace an exception's causal path or receipts touch into the
     /// evidence tables, marking the spans its pattern counted (its receipts' attempts).
-    static func freezeEvidence(of record: ExceptionRecord, workflowKey: Data, firstFacts: [String: Int], _ db: Database) throws {
-        let attempts = try countedAttempts(record, firstFacts: firstFacts, db)
+    static func freezeEvidence(of record: ExceptionRecord, workflowKey: Data, plan: FactPlan, _ db: Database) throws {
+        let attempts = try countedAttempts(record, plan: plan, db)
         let path = try CausalPath.to(record.trigger, in: SQLiteSpanLookup(db: db))
         for trace in FrozenEvidence.traces(trigger: record.trigger, path: path, counted: attempts) {
             try db.execute(sql: "INSERT OR IGNORE INTO evidence_span SELECT ?, span.*, 0 FROM span WHERE trace_id = ?",
@@ -156,12 +156,11 @@ extension TraceStore: RetentionStore {
         try db.execute(sql: "UPDATE exception SET frozen_workflow_key = ? WHERE id = ?", arguments: [workflowKey, record.id])
     }
 
-    /// The spans the exception's pattern counted (its facts), for its receipts: of a counting
-    /// pattern (`firstFacts`, `FactPlan.firstFactsRead`), its first `n`, the ones every store keeps.
-    static func countedAttempts(_ record: ExceptionRecord, firstFacts: [String: Int], _ db: Database) throws -> [SpanReference] {
+    /// The spans the exception's pattern counted, for its receipts (`FactPlan.receipts`).
+    static func countedAttempts(_ record: ExceptionRecord, plan: FactPlan, _ db: Database) throws -> [SpanReference] {
         guard let pattern = record.dedupeKey else { return [] }
         let facts = try FactQueries.facts(db, workflow: record.workflowID, detector: pattern.detector, key: pattern.key)
-        return facts.prefix(firstFacts[pattern.detector] ?? facts.count).map(\.reference)
+        return plan.receipts(of: facts, detector: pattern.detector)
     }
 
     /// The story frozen into an exception, nil when none is (its spans have not aged out).

@@ -79,7 +79,7 @@ public final class TraceStore: Sendable {
             // The writer's multi-row statements inside a round (the queue's json_each updates,
             // workflow merges, filing) each keep a statement journal, which SQLite spills to a
             // file in /var/tmp past 64 KiB: 30k pwrite calls on the bench's linked load. In memory
-            // (the few pages one statement changed) detection's writer time fell 4–7% in three
+            // (the few pages one statement changed) detection's writer time fell 3–8% in three
             // alternating runs. Set after migrating (an index built on a large table sorts on
             // disk) and on the writer only: readers keep file-backed temp storage for their sorts.
             try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA temp_store = MEMORY") }

@@ -89,21 +89,34 @@ struct RetentionTests {
         return false
     }
 
-    /// Resolves the one item of class `exceptionClass`, then lets the workflow live on in `job`
-    /// (a span at start + 3000 s) while `request` ages out (its closed item's story frozen);
-    /// returns the item's id.
-    static func resolveThenAge(_ exceptionClass: String, request: TraceID, job: TraceID, service: String,
-                               _ server: TestServer, _ clock: TestClock) async throws -> String {
-        let item = try #require(try await HTTP.exceptions(server.api).first { $0["class"] as? String == exceptionClass }?["id"] as? String)
-        let resolve = try JSONSerialization.data(withJSONObject: ["action": "resolve", "note": "handled by hand"])
-        #expect(try await HTTP.send(server.api + "/api/v1/exceptions/\(item)/actions", method: .POST,
-                                    headers: [("Content-Type", "application/json")], body: Array(resolve)).status == 200)
+    /// 50 minutes after `start`: when the tests' workflows get a span that keeps them alive.
+    static let later = start + 3000 * 1_000_000_000
+
+    /// Resolves item `id` through the API, as a reviewer.
+    static func resolve(_ id: String, _ server: TestServer) async throws {
+        let body = try JSONSerialization.data(withJSONObject: ["action": "resolve", "note": "handled by hand"])
+        #expect(try await HTTP.send(server.api + "/api/v1/exceptions/\(id)/actions", method: .POST,
+                                    headers: [("Content-Type", "application/json")], body: Array(body)).status == 200)
+    }
+
+    /// Lets the workflow live on in `job` (a span at `later`) while `request` ages out (the
+    /// closed items of the workflow have their story frozen).
+    static func livesOnWhileRequestAges(request: TraceID, job: TraceID, service: String, _ server: TestServer, _ clock: TestClock) async throws {
         clock.advance(bySeconds: 3000)
         try await HTTP.export(server.otlpHTTP, .stub(service: service, spans: [
-            Span.stub(trace: job, span: .stub(2), parent: .stub(1), name: "step", start: start + 3000 * 1_000_000_000),
+            Span.stub(trace: job, span: .stub(2), parent: .stub(1), name: "step", start: later),
         ]))
         clock.advance(bySeconds: 700)
         #expect(try await agesOut(request, server, clock), "the request trace aged out")
+    }
+
+    /// Resolves the one item of class `exceptionClass`, then ages `request` out while the
+    /// workflow lives on in `job`; returns the item's id.
+    static func resolveThenAge(_ exceptionClass: String, request: TraceID, job: TraceID, service: String,
+                               _ server: TestServer, _ clock: TestClock) async throws -> String {
+        let item = try #require(try await HTTP.exceptions(server.api).first { $0["class"] as? String == exceptionClass }?["id"] as? String)
+        try await resolve(item, server)
+        try await livesOnWhileRequestAges(request: request, job: job, service: service, server, clock)
         return item
     }
 
@@ -118,9 +131,7 @@ struct RetentionTests {
             let items = try await HTTP.exceptions(server.api)
             let resolved = try #require(items.first { $0["trace_id"] as? String == resolvedTrace.hex }?["id"] as? String)
             let open = try #require(items.first { $0["trace_id"] as? String == openTrace.hex }?["id"] as? String)
-            let request = ["action": "resolve", "note": "refund checked"]
-            #expect(try await HTTP.send(server.api + "/api/v1/exceptions/\(resolved)/actions", method: .POST,
-                                        headers: [("Content-Type", "application/json")], body: Array(try JSONSerialization.data(withJSONObject: request))).status == 200)
+            try await Self.resolve(resolved, server)
             let before = try await HTTP.getJSON(server.api + "/api/v1/exceptions/\(resolved)")
 
             clock.advance(bySeconds: 3600 + 61)
@@ -182,7 +193,7 @@ struct RetentionTests {
 
             // 50 minutes on, both workflows get a new span (the job goes on; the refund's workflow too).
             clock.advance(bySeconds: 3000)
-            let later = Self.start + 3000 * 1_000_000_000
+            let later = Self.later
             try await HTTP.export(server.otlpHTTP, .stub(service: "scheduler", spans: [
                 Span.stub(trace: job, span: .stub(2), parent: .stub(1), name: "step", start: later),
                 Span.stub(trace: follow, span: .stub(1), name: "follow up", kind: .consumer, start: later,
@@ -226,7 +237,7 @@ struct RetentionTests {
             let request = TraceID.stub(0xD1), job = TraceID.stub(0xD2)
             try await HTTP.export(server.otlpHTTP, Self.crmWorkflow(request: request, job: job, failures: 2))
             let item = try await Self.resolveThenAge("repeat_failure", request: request, job: job, service: "crm-agent", server, clock)
-            let later = Self.start + 3000 * 1_000_000_000
+            let later = Self.later
 
             // The same failure once more, in the job: it recurred (the aged attempts still count, as
             // they would have with nothing aged), so the item reopens.
@@ -241,9 +252,7 @@ struct RetentionTests {
 
             // Resolved again; the workflow lives on in a third trace while the job's trace ages out:
             // the new attempt is frozen in too.
-            let resolve = try JSONSerialization.data(withJSONObject: ["action": "resolve", "note": "fixed for good"])
-            #expect(try await HTTP.send(server.api + "/api/v1/exceptions/\(item)/actions", method: .POST,
-                                        headers: [("Content-Type", "application/json")], body: Array(resolve)).status == 200)
+            try await Self.resolve(item, server)
             clock.advance(bySeconds: 3000)
             try await HTTP.export(server.otlpHTTP, .stub(service: "crm-agent", spans: [
                 Span.stub(trace: .stub(0xD3), span: .stub(1), name: "next job", kind: .consumer, start: later + 3000 * 1_000_000_000,
@@ -270,7 +279,7 @@ struct RetentionTests {
                 Self.refundCall(job, span: 4, callID: "call_in_job", start: Self.start + 6),   // a second one, kept: 2 occurrences
             ]))
             let item = try await Self.resolveThenAge("approval_required", request: request, job: job, service: "refund-agent", server, clock)
-            let later = Self.start + 3000 * 1_000_000_000
+            let later = Self.later
 
             // The refund runs again, unapproved, in the job.
             try await HTTP.export(server.otlpHTTP, .stub(service: "refund-agent", spans: [
@@ -299,14 +308,8 @@ struct RetentionTests {
             let request = TraceID.stub(0xB1), job = TraceID.stub(0xB2)
             try await HTTP.export(server.otlpHTTP, Self.crmWorkflow(request: request, job: job, failures: 1))
             #expect(try await HTTP.exceptions(server.api).isEmpty, "one failure: nothing yet")
-            clock.advance(bySeconds: 3000)
-            let later = Self.start + 3000 * 1_000_000_000
-            try await HTTP.export(server.otlpHTTP, .stub(service: "crm-agent", spans: [
-                Span.stub(trace: job, span: .stub(2), parent: .stub(1), name: "step", start: later),
-            ]))
-            clock.advance(bySeconds: 700)
-            #expect(try await Self.agesOut(request, server, clock), "the request trace aged out")
-            try await HTTP.export(server.otlpHTTP, .stub(service: "crm-agent", spans: [Self.crmFailure(job, 3, at: later + 1)]))
+            try await Self.livesOnWhileRequestAges(request: request, job: job, service: "crm-agent", server, clock)
+            try await HTTP.export(server.otlpHTTP, .stub(service: "crm-agent", spans: [Self.crmFailure(job, 3, at: Self.later + 1)]))
             let items = try await HTTP.exceptions(server.api).filter { $0["class"] as? String == "repeat_failure" }
             #expect(items.count == 1, "the second failure of the workflow: a retry cannot fix it")
             #expect(items.first?["trace_id"] as? String == job.hex && items.first?["span_id"] as? String == SpanID.stub(3).hex)

@@ -63,7 +63,7 @@ extension PostgresStore: ExceptionQueue {
 
     public func exception(id: String) async throws -> ExceptionDetail? {
         let typing = detection.failureTyping
-        let firstFacts = plan.firstFactsRead
+        let plan = self.plan
         return try await readingInSession { session in
             guard let row = try session.rows(PostgresQuery(unsafeSQL: ExceptionRecord.postgresSelection + " WHERE exception.id = $1",
                                                            binds: Self.binds(id))).first else { return nil }
@@ -77,7 +77,7 @@ extension PostgresStore: ExceptionQueue {
             }
             // The story frozen into it when its spans aged out (PostgresStore+Retention), if any, and the live spans.
             return try ExceptionDetail(record: record, history: history, frozen: try Self.frozenEvidence(of: id, session),
-                                       live: PostgresSpanLookup(session: session), liveCounted: try Self.countedAttempts(record, firstFacts: firstFacts, session),
+                                       live: PostgresSpanLookup(session: session), liveCounted: try Self.countedAttempts(record, plan: plan, session),
                                        typing: typing) { trace in
                 let queries = PostgresStore.spanQueries(where: "span.trace_id = $1", linksWhere: "span_link.trace_id = $1",
                                                         Self.binds(ByteBuffer(bytes: trace.bytes)))

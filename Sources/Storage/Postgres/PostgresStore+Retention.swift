@@ -21,7 +21,7 @@ extension PostgresStore: RetentionStore {
                 ORDER BY id LIMIT \(Int64(limit))
                 """).map { try $0.decode(Int64.self) }
             guard let last = expired.last else { return SweptWorkflows(lastWorkflowID: after) }
-            try Self.freezeEvidence(session, where: "exception.workflow_id = ANY($1)", expired, firstFacts: self.plan.firstFactsRead)
+            try Self.freezeEvidence(session, where: "exception.workflow_id = ANY($1)", expired, plan: self.plan)
             let spans = try session.rows("""
                 WITH traces AS (SELECT trace_id FROM workflow_trace WHERE workflow_id = ANY(\(expired)::int8[])),
                      links AS (DELETE FROM span_link WHERE trace_id IN (SELECT trace_id FROM traces)),
@@ -78,7 +78,7 @@ extension PostgresStore: RetentionStore {
             // The closed items of those workflows keep their story as it was before any of it goes.
             try Self.freezeEvidence(session, where: """
                 exception.workflow_id = ANY($1) AND exception.frozen_workflow_key IS NULL AND exception.status <> 'merged'
-                """, workflows, firstFacts: self.plan.firstFactsRead)
+                """, workflows, plan: self.plan)
             // Their facts stay counted (as on SQLite): a pattern's count is how often it happened in
             // the workflow, kept or aged out.
             let spans = try session.rows("""
@@ -102,11 +102,11 @@ extension PostgresStore: RetentionStore {
     /// Freezes the story of every exception `condition` (over `exception`, `$1` the workflow ids)
     /// selects: the spans and links of every trace its causal path or receipts touch go into the
     /// evidence tables, the spans its pattern counted marked, and its workflow's name into it.
-    static func freezeEvidence(_ session: PostgresSyncSession, where condition: String, _ workflows: [Int64], firstFacts: [String: Int]) throws {
+    static func freezeEvidence(_ session: PostgresSyncSession, where condition: String, _ workflows: [Int64], plan: FactPlan) throws {
         let records = try session.rows(PostgresQuery(unsafeSQL: ExceptionRecord.postgresSelection + " WHERE " + condition,
                                                      binds: binds(workflows))).map(ExceptionRecord.init(postgres:))
         for record in records {
-            let counted = try countedAttempts(record, firstFacts: firstFacts, session)
+            let counted = try countedAttempts(record, plan: plan, session)
             let path = try CausalPath.to(record.trigger, in: PostgresSpanLookup(session: session))
             let traces = FrozenEvidence.traces(trigger: record.trigger, path: path, counted: counted).map { ByteBuffer(bytes: $0.bytes) }
             try session.execute("""
@@ -124,13 +124,12 @@ extension PostgresStore: RetentionStore {
         }
     }
 
-    /// The spans the exception's pattern counted (its facts), for its receipts: of a counting
-    /// pattern, its first `n` (as on SQLite, which stores no more of them).
-    static func countedAttempts(_ record: ExceptionRecord, firstFacts: [String: Int], _ session: PostgresSyncSession) throws -> [SpanReference] {
+    /// The spans the exception's pattern counted, for its receipts (`FactPlan.receipts`).
+    static func countedAttempts(_ record: ExceptionRecord, plan: FactPlan, _ session: PostgresSyncSession) throws -> [SpanReference] {
         guard let pattern = record.dedupeKey else { return [] }
         let facts = try PostgresDetectionContext(session: session, state: PostgresRoundState(), workflow: record.workflowID,
                                                  detector: pattern.detector, settled: false).facts(pattern.key)
-        return facts.prefix(firstFacts[pattern.detector] ?? facts.count).map(\.reference)
+        return plan.receipts(of: facts, detector: pattern.detector)
     }
 
     /// The story frozen into an exception, nil when none is (its spans have not aged out).

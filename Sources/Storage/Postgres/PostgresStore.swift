@@ -144,21 +144,18 @@ public final class PostgresStore: Sendable {
 
     /// Creates or brings up to date the schema of the database `url` names, on a connection pool
     /// of its own (for `serve`, before its store's pool runs).
-    /// A server that cannot be reached does not stall the start: after `reachWithin` it is an
-    /// error naming the address.
+    /// A server that cannot be reached does not stall the start: after `reachWithin` with no
+    /// connection it is an error naming the address (a migration that takes longer runs on).
     public static func migrate(url: String, logger: Logger, reachWithin: Duration = .seconds(30)) async throws {
         let address = try configuration(url: url)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                try await withClient(url: url, logger: logger) { client in try await PostgresSchema.migrate(client, logger: logger) }
+        try await reaching(within: reachWithin, unreachable: {
+            StorageError("no answer from the PostgreSQL server at \(address.host ?? "?"):\(address.port.map(String.init) ?? "5432") within \(reachWithin)"
+                         + " (is it running, and does the URL name it?)")
+        }) { reached in
+            try await withClient(url: url, logger: logger) { client in
+                try await client.withConnection { _ in reached() }
+                try await PostgresSchema.migrate(client, logger: logger)
             }
-            group.addTask {
-                try await Task.sleep(for: reachWithin)
-                throw StorageError("no answer from the PostgreSQL server at \(address.host ?? "?"):\(address.port.map(String.init) ?? "5432") within \(reachWithin)"
-                                   + " (is it running, and does the URL name it?)")
-            }
-            defer { group.cancelAll() }
-            try await group.next()
         }
     }
 
