@@ -101,6 +101,7 @@ with sync_playwright() as playwright:
     page.fill("input[name=token]", "not-a-token")
     page.click("button[type=submit]")
     checks.check("a wrong token is refused", page.locator("[role=alert]").count(), 1)
+    checks.check("the sign-in page names no one as browsing", page.locator(".who .user").count(), 0)
     shoot(page, "login")
 
     # A viewer reads but cannot act: no action form, and a post with a valid CSRF token is 403.

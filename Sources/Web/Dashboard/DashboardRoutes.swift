@@ -89,7 +89,7 @@ struct DashboardRoutes {
         router.get("/login") { request, context -> Response in
             let next = LoginPage.safeNext(request.uri.queryParameters[Substring("next")].map(String.init))
             if reviewers.isEmpty || context.identity.authenticated { return Response.seeOther(next) }
-            return renderer.render(LoginPage(chrome: PageChrome(title: "Sign in", section: .none, viewer: Viewer(context)), next: next, failed: false),
+            return renderer.render(LoginPage(chrome: .signIn(Viewer(context)), next: next, failed: false),
                                    template: "login")
         }
 
@@ -98,7 +98,7 @@ struct DashboardRoutes {
             try checkCSRF(form, context)
             let next = LoginPage.safeNext(form["next"])
             guard let token = form["token"], let reviewer = reviewers.reviewer(token: token) else {
-                return renderer.render(LoginPage(chrome: PageChrome(title: "Sign in", section: .none, viewer: Viewer(context)), next: next, failed: true),
+                return renderer.render(LoginPage(chrome: .signIn(Viewer(context)), next: next, failed: true),
                                        template: "login", status: .unauthorized)
             }
             var response = Response.seeOther(next)

@@ -10,6 +10,7 @@ extension PageChrome: MustacheParent {
         case "user": self.user
         case "role": self.role
         case "signedIn": self.signedIn
+        case "showsWho": self.showsWho
         case "csrf": self.csrf
         case "inQueue": self.inQueue
         case "inInsights": self.inInsights

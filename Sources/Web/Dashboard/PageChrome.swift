@@ -6,6 +6,9 @@ struct PageChrome {
     var role: String
     /// Signed in with a token (shows "sign out").
     var signedIn: Bool
+    /// Who is browsing is shown; not on the sign-in page, where nobody is yet (the local
+    /// identity that stands in for an unsigned visitor is no one's role).
+    var showsWho = true
     var csrf: String
 
     var inQueue: Bool
@@ -21,5 +24,12 @@ struct PageChrome {
         role = viewer.identity.role.rawValue
         signedIn = viewer.identity.authenticated
         csrf = viewer.csrf
+    }
+
+    /// The sign-in page's: no one is signed in yet.
+    static func signIn(_ viewer: Viewer) -> PageChrome {
+        var chrome = PageChrome(title: "Sign in", section: .none, viewer: viewer)
+        chrome.showsWho = false
+        return chrome
     }
 }
