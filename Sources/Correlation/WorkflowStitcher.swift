@@ -16,6 +16,8 @@ public struct WorkflowStitcher<Membership: WorkflowMembership> {
     private var absorbedInto: [Int64: Int64] = [:]
     /// Each merge made, as (absorbed, survivor) workflow ids.
     public private(set) var merges: [(absorbed: Int64, survivor: Int64)] = []
+    /// The workflows created this round (of traces no workflow held).
+    public private(set) var created: [Int64] = []
 
     public init(membership: Membership) {
         self.membership = membership
@@ -47,7 +49,9 @@ public struct WorkflowStitcher<Membership: WorkflowMembership> {
         }
         let bySize = stored.values.sorted { ($0.traceCount, -$0.id) > ($1.traceCount, -$1.id) }
         guard var survivor = bySize.first else {
-            return try membership.createWorkflow(for: fresh.sorted())
+            let record = try membership.createWorkflow(for: fresh.sorted())
+            created.append(record.id)
+            return record
         }
         for absorbed in bySize.dropFirst() {
             survivor = try membership.merge(absorbed, into: survivor)

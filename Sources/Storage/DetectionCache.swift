@@ -5,18 +5,56 @@ import Synchronization
 /// What the writer knows of fact counts, fact keys, the start times of counting patterns' first
 /// facts and filed exceptions without asking SQLite, kept across transactions: a round asks
 /// SQLite once per (workflow, pattern) until the answer changes, and the writer changes it
-/// itself. Only writes inside the store's serialized transactions touch it; merges and
-/// retention forget the workflows they touch, a reviewer's action forgets what is filed
+/// itself. Only writes inside the store's serialized transactions touch it. A workflow the
+/// stitcher creates is known to have no facts, and a merge joins what is known of the workflows
+/// it brings together (`stitched`; on the linked load, forgetting them instead sent 3,200
+/// first-facts reads a run to SQLite, each over every trace of a merged workflow); retention
+/// forgets the workflows it touches, a merge or a reviewer's action forgets what is filed
 /// (statuses move), a rollback empties it, and it is emptied when it grows past `maxEntries`.
 final class DetectionCache: Sendable {
     /// What is known of one workflow.
     private struct Known {
         var counts: [String: [String: Int]] = [:]
         var filed: [DedupeKey: FiledException?] = [:]
-        /// Every key with facts in the workflow, by detector, once read whole.
+        /// Every key with facts in the workflow, by detector, once read whole (or the workflow
+        /// was new: none).
         var keys: [String: Set<String>]?
         /// The start times of a counting pattern's first facts (`Detector.firstFactsRead`), in order.
         var firstStarts: [DedupeKey: [UInt64]] = [:]
+
+        /// The count of a key when known: kept, or none at all (the workflow's keys are known
+        /// and it is not among them).
+        func count(_ detector: String, _ key: String) -> Int? {
+            if let count = counts[detector]?[key] { return count }
+            if let keys, !keys[detector, default: []].contains(key) { return 0 }
+            return nil
+        }
+
+        /// A pattern's first start times when known, as `count`.
+        func firstStarts(_ pattern: DedupeKey) -> [UInt64]? {
+            if let starts = firstStarts[pattern] { return starts }
+            if let keys, !keys[pattern.detector, default: []].contains(pattern.key) { return [] }
+            return nil
+        }
+
+        /// What is known of this workflow once `other` merged into it: what both sides know
+        /// (counts add up, keys join, the first starts are the first `n` of both); the filed
+        /// exceptions are read again, since merging them changes which one stays.
+        func merged(with other: Known, firstFactsRead: [String: Int]) -> Known {
+            var result = Known()
+            if let keys, let others = other.keys { result.keys = keys.merging(others) { $0.union($1) } }
+            for detector in Set(counts.keys).union(other.counts.keys) {
+                for key in Set(counts[detector, default: [:]].keys).union(other.counts[detector, default: [:]].keys) {
+                    guard let mine = count(detector, key), let theirs = other.count(detector, key) else { continue }
+                    result.counts[detector, default: [:]][key] = mine + theirs
+                }
+            }
+            for pattern in Set(firstStarts.keys).union(other.firstStarts.keys) {
+                guard let n = firstFactsRead[pattern.detector], let mine = firstStarts(pattern), let theirs = other.firstStarts(pattern) else { continue }
+                result.firstStarts[pattern] = Array((mine + theirs).sorted().prefix(n))
+            }
+            return result
+        }
     }
 
     private struct State {
@@ -42,7 +80,7 @@ final class DetectionCache: Sendable {
     }
 
     func count(_ item: WorkflowKey, _ db: Database) throws -> Int {
-        if let count = state.withLock({ $0.workflows[item.workflow]?.counts[item.detector]?[item.key] }) { return count }
+        if let count = state.withLock({ $0.workflows[item.workflow]?.count(item.detector, item.key) }) { return count }
         let count = try FactQueries.count(db, workflow: item.workflow, detector: item.detector, key: item.key)
         setCount(count, for: item)
         return count
@@ -60,11 +98,39 @@ final class DetectionCache: Sendable {
         return byDetector[detector, default: []].sorted()
     }
 
-    /// The workflow now has facts of `detector`/`key`.
-    func noteKey(_ key: String, detector: String, workflow: Int64) {
+    /// Every (detector, key) with facts in the workflow, when known.
+    func allKeys(workflow: Int64) -> [(detector: String, key: String)]? {
         state.withLock { state in
-            guard state.workflows[workflow]?.keys != nil else { return }
-            if state.workflows[workflow]?.keys?[detector, default: []].insert(key).inserted == true { state.added += 1 }
+            state.workflows[workflow]?.keys.map { keys in keys.flatMap { detector, keys in keys.map { (detector, $0) } } }
+        }
+    }
+
+    /// `delta` more facts of the key in the workflow: its count moves when known, and the key is
+    /// among the workflow's keys.
+    func addCount(_ delta: Int, to item: WorkflowKey) {
+        state.withLock { state in
+            guard var known = state.workflows[item.workflow] else { return }
+            if let count = known.count(item.detector, item.key) {
+                if known.counts[item.detector, default: [:]].updateValue(count + delta, forKey: item.key) == nil { state.added += 1 }
+            }
+            if known.keys?[item.detector, default: []].insert(item.key).inserted == true { state.added += 1 }
+            state.workflows[item.workflow] = known
+        }
+    }
+
+    /// The stitcher's round: `created` workflows are new (no facts, so none of their counts,
+    /// keys or first facts need reading), and each merge (in the order made) joins what is
+    /// known of the absorbed workflow with its survivor's, as the store's merge moves its facts.
+    /// A workflow id both created and absorbed in one round (an id reused) is read again.
+    func stitched(created: [Int64], merges: [(absorbed: Int64, survivor: Int64)], firstFactsRead: [String: Int]) {
+        guard !created.isEmpty || !merges.isEmpty else { return }
+        state.withLock { state in
+            let absorbed = Set(merges.map(\.absorbed))
+            for workflow in created where !absorbed.contains(workflow) { state.workflows[workflow] = Known(keys: [:]) }
+            for merge in merges {
+                let gone = state.workflows.removeValue(forKey: merge.absorbed) ?? Known()
+                state.workflows[merge.survivor] = (state.workflows[merge.survivor] ?? Known()).merged(with: gone, firstFactsRead: firstFactsRead)
+            }
         }
     }
 
@@ -72,7 +138,7 @@ final class DetectionCache: Sendable {
     /// has fewer facts).
     func firstStarts(_ item: WorkflowKey, n: Int, _ db: Database) throws -> [UInt64] {
         let pattern = DedupeKey(detector: item.detector, key: item.key)
-        if let known = state.withLock({ $0.workflows[item.workflow]?.firstStarts[pattern] }) { return known }
+        if let known = state.withLock({ $0.workflows[item.workflow]?.firstStarts(pattern) }) { return known }
         let starts = try FactQueries.firstStarts(db, workflow: item.workflow, detector: item.detector, key: item.key, limit: n)
         setFirstStarts(starts, item)
         return starts
@@ -111,6 +177,13 @@ final class DetectionCache: Sendable {
     func forgetFiled() {
         state.withLock { state in
             for workflow in Array(state.workflows.keys) { state.workflows[workflow]?.filed = [:] }
+        }
+    }
+
+    /// Drops what is known of these workflows' filed exceptions (a merge moved them).
+    func forgetFiled(workflows: Set<Int64>) {
+        state.withLock { state in
+            for workflow in workflows { state.workflows[workflow]?.filed = [:] }
         }
     }
 

@@ -6,10 +6,10 @@ import TraceModel
 /// at a time: one statement over a JSON array instead of one upsert per key — on the linked
 /// workload those upserts, hundreds a round, were a fifth of detection's time.
 enum FactCounts {
-    /// Adds `deltas` to the counts and returns the new totals of the keys it changed.
-    static func add(_ deltas: [WorkflowKey: Int], _ db: Database) throws -> [(item: WorkflowKey, total: Int)] {
+    /// Adds `deltas` to the counts (the writer's cache follows them: no totals are read back).
+    static func add(_ deltas: [WorkflowKey: Int], _ db: Database) throws {
         let changes = deltas.filter { $0.value != 0 }
-        guard !changes.isEmpty else { return [] }
+        guard !changes.isEmpty else { return }
         var json = JSONWriter(capacity: changes.count * 64)
         json.array(changes) { json, change in
             json.byte(UInt8(ascii: "["))
@@ -22,14 +22,10 @@ enum FactCounts {
             json.number(change.value)
             json.byte(UInt8(ascii: "]"))
         }
-        let rows = try Row.fetchAll(db.cachedStatement(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO fact_count (workflow_id, detector, key, count)
             SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?) WHERE true
             ON CONFLICT (workflow_id, detector, key) DO UPDATE SET count = fact_count.count + excluded.count
-            RETURNING workflow_id, detector, key, count
-            """), arguments: [json.string])
-        return rows.map { row in
-            (WorkflowKey(workflow: row[0], detector: row[1], key: row[2]), row[3])
-        }
+            """).execute(arguments: [json.string])
     }
 }

@@ -202,15 +202,13 @@ extension SQLiteExceptionLedger: FactLedger {
             try appendHistory(mergedID, action: "merged", note: "merged into \(keptID): the same pattern, once their workflows joined", owner: nil)
             try appendHistory(keptID, action: "merged", note: "\(mergedID) merged into it: the same pattern, once their workflows joined", owner: nil)
         }
-        cache.forget(workflows: together)
+        cache.forgetFiled(workflows: together)   // counts, keys and first facts were joined as the stitcher merged (`DetectionCache.stitched`)
         store.noteQueueChange()   // a trace's workflow, and so its decisions, may have changed
     }
 
     func addCounts(_ deltas: [WorkflowKey: Int]) throws {
-        for (item, total) in try FactCounts.add(deltas, db) {
-            cache.setCount(total, for: item)
-            cache.noteKey(item.key, detector: item.detector, workflow: item.workflow)
-        }
+        try FactCounts.add(deltas, db)
+        for (item, delta) in deltas where delta != 0 { cache.addCount(delta, to: item) }
     }
 
     func keys(workflow: Int64, detector: String) throws -> [String] {
@@ -218,7 +216,8 @@ extension SQLiteExceptionLedger: FactLedger {
     }
 
     func allKeys(workflow: Int64) throws -> [(detector: String, key: String)] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT detector, key FROM fact_count WHERE workflow_id = ?"), arguments: [workflow]).map { row in
+        if let known = cache.allKeys(workflow: workflow) { return known.sorted { ($0.detector, $0.key) < ($1.detector, $1.key) } }
+        return try Row.fetchAll(db.cachedStatement(sql: "SELECT detector, key FROM fact_count WHERE workflow_id = ?"), arguments: [workflow]).map { row in
             (row["detector"], row["key"])
         }
     }

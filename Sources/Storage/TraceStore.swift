@@ -214,6 +214,7 @@ public final class TraceStore: Sendable {
             }
             let stitching = clock.now - started
             let detecting = clock.now
+            self.detectionCache.stitched(created: stitcher.created, merges: stitcher.merges, firstFactsRead: self.plan.firstFactsRead)
             facts += try factWriter.count(counted, firstFactsRead: self.plan.firstFactsRead, workflowOf: { stitcher.workflow(of: $0)?.id }, cache: self.detectionCache, db)
             let opened = try self.detect(db, facts: facts, dropped: dropped, workflows: Set(newSpansByWorkflow.keys), stitcher: stitcher, now: receivedAt)
             return Recorded(inserted: inserted, stitching: stitching, detection: clock.now - detecting, opened: opened)

@@ -1,7 +1,8 @@
 import Detection
 import Foundation
+import GRDB
 import Logging
-import Storage
+@testable import Storage
 import Testing
 import TestSupport
 import TraceModel
@@ -64,5 +65,77 @@ struct DetectionCacheTests {
         #expect(detail.record.summary == "\(name) returned data older than 15m on 5 reads in one workflow")
         writer.finish()
         try await running.value
+    }
+
+    /// A workflow of 30 linked traces, each with a root, four stale reads (started out of order)
+    /// and, every fifth, a tool failing twice the same way: spans shuffled across the traces and
+    /// sent six at a time, so the workflow is pieced together over many rounds and merges.
+    static func fragmentedWorkflow(seed: UInt64) -> [TraceBatch] {
+        var spans: [Span] = []
+        for trace in 0..<30 {
+            let id = TraceID.stub(0xF000 + UInt64(trace))
+            let start = t0 + UInt64(trace) * 1_000
+            let links = trace == 0 ? [] : [SpanLink(traceID: .stub(0xF000 + UInt64((trace - 1) / 3)), spanID: .stub(2))]
+            spans.append(Span.stub(trace: id, span: .stub(1), name: "process job", start: start, links: links))
+            for read in 0..<4 {
+                spans.append(Span.stub(trace: id, span: .stub(2 + UInt64(read)), parent: .stub(1), name: "read vendor",
+                                       start: start + UInt64((read * 7 + trace) % 11),
+                                       attributes: [Attribute("connector.name", .string("vendor-master")), Attribute("connector.data.age_ms", .int(7_200_000))]))
+            }
+            if trace % 5 == 0 {
+                for attempt in 0..<2 {
+                    spans.append(Span.stub(trace: id, span: .stub(10 + UInt64(attempt)), parent: .stub(1), name: "execute_tool payments.charge",
+                                           start: start + 20 + UInt64(attempt),
+                                           attributes: [Attribute("gen_ai.tool.name", .string("payments.charge"))],
+                                           events: [SpanEvent(timeUnixNano: start + 20, name: "exception", attributes: [Attribute("exception.type", .string("CardDeclined"))])],
+                                           status: SpanStatus(code: .error, message: "declined")))
+                }
+            }
+        }
+        var random = SeededRandom(seed: seed)
+        spans.shuffle(using: &random)
+        return stride(from: 0, to: spans.count, by: 6).map { TraceBatch.stub(service: "jobs", spans: Array(spans[$0..<min($0 + 6, spans.count)])) }
+    }
+
+    /// Everything detection left in a store: every exception (merged ones too) and the stored
+    /// facts and counts, by workflow key trace (ids of workflows differ between stores).
+    static func outcome(_ store: TraceStore) async throws -> [String] {
+        var filter = ExceptionFilter()
+        filter.statuses = [.open, .acknowledged, .resolved, .dismissed, .merged]
+        let items = try await store.exceptions(filter, limit: 1000, after: nil).items.map { item in
+            "exception \(item.id) \(item.status.rawValue) \(item.occurrences) \(item.trigger.traceID.hex)/\(item.trigger.spanID.hex) \(item.mergedInto ?? "-") \(item.summary)"
+        }
+        let rows = try await store.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT 'count ' || hex(workflow.key_trace_id) || ' ' || fact_count.detector || ' ' || fact_count.key || ' ' || fact_count.count
+                FROM fact_count JOIN workflow ON workflow.id = fact_count.workflow_id
+                UNION ALL
+                SELECT 'fact ' || hex(trace_id) || ' ' || hex(span_id) || ' ' || detector || ' ' || key FROM detection_fact
+                """)
+        }
+        return (items + rows).sorted()
+    }
+
+    /// The writer's cache follows workflows as they are created and merged (`DetectionCache.stitched`)
+    /// instead of reading them again: a store that forgets everything after every round must
+    /// end with the same exceptions, counts, triggers and stored facts.
+    @Test("a workflow pieced together over many rounds ends as if the writer had remembered nothing", arguments: [21, 22, 23] as [UInt64])
+    func mergedWorkflowsAsIfCold(seed: UInt64) async throws {
+        var outcomes: [[String]] = []
+        for forgetting in [false, true] {
+            let store = try TraceStore(path: temporaryDatabasePath())
+            let writer = SpanWriter(store: store, logger: Logger(label: "tests"))
+            let running = Task { try await writer.run() }
+            for batch in Self.fragmentedWorkflow(seed: seed) {
+                try await writer.write(batch)
+                if forgetting { store.detectionCache.clear() }
+            }
+            writer.finish()
+            try await running.value
+            outcomes.append(try await Self.outcome(store))
+        }
+        #expect(outcomes[0].contains { $0.hasPrefix("exception ") && $0.contains(" open ") && $0.contains("on 120 reads") })
+        #expect(outcomes[0].filter { $0.hasPrefix("exception ") && $0.contains(" merged ") }.count > 3)
+        #expect(outcomes[0] == outcomes[1])
     }
 }
