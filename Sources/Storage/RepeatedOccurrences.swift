@@ -1,7 +1,7 @@
 import TraceModel
 
 /// The new occurrence counts and summaries of active exceptions a detection round saw repeat,
-/// kept until the round writes them in one statement: on the linked workload a round repeats
+/// kept until the round writes them together: on the linked workload a round repeats
 /// hundreds of items, and one UPDATE each was a fifth of detection's time. The last note of an
 /// item wins. Used only inside one write transaction.
 final class RepeatedOccurrences {
@@ -9,23 +9,6 @@ final class RepeatedOccurrences {
 
     func note(_ id: String, occurrences: Int, summary: String) {
         latest[id] = (occurrences, summary)
-    }
-
-    /// The noted repeats as a JSON array of `[id, occurrences, summary]`, and forgets them; nil when none.
-    func take() -> String? {
-        let entries = takeEntries()
-        guard !entries.isEmpty else { return nil }
-        var json = JSONWriter(capacity: entries.count * 96)
-        json.array(entries) { json, entry in
-            json.byte(UInt8(ascii: "["))
-            json.string(entry.id)
-            json.byte(UInt8(ascii: ","))
-            json.number(entry.occurrences)
-            json.byte(UInt8(ascii: ","))
-            json.string(entry.summary)
-            json.byte(UInt8(ascii: "]"))
-        }
-        return json.string
     }
 
     /// The noted repeats in id order, and forgets them.

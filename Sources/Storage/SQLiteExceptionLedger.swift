@@ -103,13 +103,21 @@ struct SQLiteExceptionLedger: ExceptionLedger {
         return true
     }
 
-    /// Writes the repeats noted since the last flush, in one statement.
+    /// Writes the repeats noted since the last flush, a chunk of rows a statement (`ValuesList`).
     func flush() throws {
-        guard let updates = repeats.take() else { return }
-        try db.cachedStatement(sql: """
-            UPDATE exception SET occurrences = repeat.value ->> 1, summary = repeat.value ->> 2, updated_at_unix_nano = ?
-            FROM json_each(?) AS repeat WHERE exception.id = repeat.value ->> 0
-            """).execute(arguments: [Int64(bitPattern: now), updates])
+        let entries = repeats.takeEntries()
+        let now = Int64(bitPattern: now)
+        try ValuesList.execute(db, columns: 4, rows: entries, sql: { list in
+            """
+            UPDATE exception SET occurrences = repeat.column2, summary = repeat.column3, updated_at_unix_nano = repeat.column4
+            FROM (VALUES \(list)) AS repeat WHERE exception.id = repeat.column1
+            """
+        }, bind: { statement, entry in
+            statement.bind(text: entry.id)
+            statement.bind(entry.occurrences)
+            statement.bind(text: entry.summary)
+            statement.bind(now)
+        })
     }
 
     func arrived(_ spans: [SpanReference], afterClosing exception: FiledException) throws -> Bool {
@@ -222,20 +230,22 @@ extension SQLiteExceptionLedger: FactLedger {
         }
     }
 
-    /// One statement for the round (a JSON array through `json_each`): an upsert per workflow,
-    /// hundreds a round on a busy load, was a twentieth of detection's time.
+    /// A chunk of workflows a statement (`ValuesList`): an upsert per workflow, hundreds a round
+    /// on a busy load, was a twentieth of detection's time.
     func setSettleWindows(_ workflows: [Int64], dueAt: UInt64?) throws {
-        guard !workflows.isEmpty else { return }
-        var json = JSONWriter(capacity: workflows.count * 12)
-        json.array(workflows) { json, workflow in json.number(workflow) }
         guard let dueAt else {
-            try db.cachedStatement(sql: "DELETE FROM workflow_settle WHERE workflow_id IN (SELECT value FROM json_each(?))")
-                .execute(arguments: [json.string])
+            try ValuesList.execute(db, columns: 1, rows: workflows, sql: { "DELETE FROM workflow_settle WHERE workflow_id IN (\($0))" },
+                                   bind: { statement, workflow in statement.bind(workflow) })
             return
         }
-        try db.cachedStatement(sql: """
-            INSERT INTO workflow_settle (workflow_id, due_at_unix_nano) SELECT value, ? FROM json_each(?) WHERE true
+        try ValuesList.execute(db, columns: 2, rows: workflows, sql: { list in
+            """
+            INSERT INTO workflow_settle (workflow_id, due_at_unix_nano) VALUES \(list)
             ON CONFLICT (workflow_id) DO UPDATE SET due_at_unix_nano = excluded.due_at_unix_nano
-            """).execute(arguments: [Int64(bitPattern: dueAt), json.string])
+            """
+        }, bind: { statement, workflow in
+            statement.bind(workflow)
+            statement.bind(dueAt)
+        })
     }
 }

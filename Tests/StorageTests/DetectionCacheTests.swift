@@ -44,8 +44,9 @@ struct DetectionCacheTests {
         try await running.value
     }
 
-    /// Counts and repeats are written a round at a time through JSON arrays: text that JSON must
-    /// escape (quotes, backslashes, control characters, non-ASCII) comes back as it went in.
+    /// Counts and repeats are written a round at a time, many rows a statement (`ValuesList`;
+    /// JSON arrays before): text that needs escaping (quotes, backslashes, control characters,
+    /// non-ASCII) comes back as it went in.
     @Test("a connector name JSON must escape survives the batched counts and repeats")
     func hostileNamesInBatches() async throws {
         let store = try TraceStore(path: temporaryDatabasePath())
