@@ -39,16 +39,18 @@ public struct DetectionPass<Ledger: FactLedger> {
             for (detector, key) in try ledger.allKeys(workflow: survivor) { round.touch(survivor, detector, key) }
         }
         // One read per active workflow serves the detectors that judge on every round and the settle windows.
-        let everyRound = Set(detectors.filter(\.judgesOnEveryRound).map(\.name))
-        let settling = Set(detectors.filter(\.settles).map(\.name))
+        let everyRound = detectors.filter(\.judgesOnEveryRound).map(\.name).sorted()
+        let settling = detectors.filter { $0.settles && !$0.judgesOnEveryRound }.map(\.name).sorted()
+        let everyRoundSettles = Set(detectors.filter { $0.settles && $0.judgesOnEveryRound }.map(\.name))
         var settlingWorkflows: [Int64] = []
         for workflow in workflows.union(survivors).sorted() {
             var settles = false
-            for detector in everyRound.union(settling).sorted() {
+            for detector in everyRound {
                 let keys = try ledger.keys(workflow: workflow, detector: detector)
-                if everyRound.contains(detector) { for key in keys { round.touch(workflow, detector, key) } }
-                if settling.contains(detector), !keys.isEmpty { settles = true }
+                for key in keys { round.touch(workflow, detector, key) }
+                if !keys.isEmpty, everyRoundSettles.contains(detector) { settles = true }
             }
+            for detector in settling where !settles { settles = try ledger.hasKeys(workflow: workflow, detector: detector) }
             if settles { settlingWorkflows.append(workflow) }
         }
         let opened = try round.judge()

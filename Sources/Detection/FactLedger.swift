@@ -10,8 +10,16 @@ public protocol FactLedger: ExceptionLedger {
     func addCounts(_ deltas: [WorkflowKey: Int]) throws
     /// The keys `detector` has facts for in the workflow, in key order.
     func keys(workflow: Int64, detector: String) throws -> [String]
+    /// Whether `detector` has facts in the workflow.
+    func hasKeys(workflow: Int64, detector: String) throws -> Bool
     /// Every key with facts in the workflow, of every detector.
     func allKeys(workflow: Int64) throws -> [(detector: String, key: String)]
     /// Ends the workflows' settle windows (nil) or (re)starts them, to end at `dueAt`.
     func setSettleWindows(_ workflows: [Int64], dueAt: UInt64?) throws
+}
+
+extension FactLedger {
+    public func hasKeys(workflow: Int64, detector: String) throws -> Bool {
+        try !keys(workflow: workflow, detector: detector).isEmpty
+    }
 }

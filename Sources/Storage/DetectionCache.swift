@@ -88,14 +88,24 @@ final class DetectionCache: Sendable {
 
     /// The keys `detector` has facts for in the workflow, in key order.
     func keys(workflow: Int64, detector: String, _ db: Database) throws -> [String] {
-        if let known = state.withLock({ $0.workflows[workflow]?.keys }) { return known[detector, default: []].sorted() }
+        try knownKeys(workflow: workflow, db)[detector, default: []].sorted()
+    }
+
+    /// Whether `detector` has facts in the workflow.
+    func hasKeys(workflow: Int64, detector: String, _ db: Database) throws -> Bool {
+        try !knownKeys(workflow: workflow, db)[detector, default: []].isEmpty
+    }
+
+    /// Every key with facts in the workflow, by detector, read whole once.
+    private func knownKeys(workflow: Int64, _ db: Database) throws -> [String: Set<String>] {
+        if let known = state.withLock({ $0.workflows[workflow]?.keys }) { return known }
         var byDetector: [String: Set<String>] = [:]
         for (detector, key) in try FactQueries.keys(db, workflow: workflow) { byDetector[detector, default: []].insert(key) }
         state.withLock { state in
             state.workflows[workflow, default: Known()].keys = byDetector
             state.added += 1 + byDetector.values.reduce(0) { $0 + $1.count }
         }
-        return byDetector[detector, default: []].sorted()
+        return byDetector
     }
 
     /// Every (detector, key) with facts in the workflow, when known.

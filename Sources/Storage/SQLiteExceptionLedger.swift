@@ -223,6 +223,10 @@ extension SQLiteExceptionLedger: FactLedger {
         try cache.keys(workflow: workflow, detector: detector, db)
     }
 
+    func hasKeys(workflow: Int64, detector: String) throws -> Bool {
+        try cache.hasKeys(workflow: workflow, detector: detector, db)
+    }
+
     func allKeys(workflow: Int64) throws -> [(detector: String, key: String)] {
         if let known = cache.allKeys(workflow: workflow) { return known.sorted { ($0.detector, $0.key) < ($1.detector, $1.key) } }
         return try Row.fetchAll(db.cachedStatement(sql: "SELECT detector, key FROM fact_count WHERE workflow_id = ?"), arguments: [workflow]).map { row in
