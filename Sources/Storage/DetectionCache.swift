@@ -12,15 +12,29 @@ import Synchronization
 /// forgets the workflows it touches, a merge or a reviewer's action forgets what is filed
 /// (statuses move), a rollback empties it, and it is emptied when it grows past `maxEntries`.
 final class DetectionCache: Sendable {
-    /// What is known of one workflow.
-    private struct Known {
+    /// What is known of one workflow. A class: the round reads it several times a key, and a
+    /// struct of five fields read out of `workflows` was copied (retained and released) each
+    /// time (the profile's leading entries; the change measured within noise, 3 alternating pairs).
+    private final class Known {
         var counts: [String: [String: Int]] = [:]
         var filed: [DedupeKey: FiledException?] = [:]
+        /// Every pattern without an entry in `filed` has no exception (the workflow is new).
+        var filedWhole = false
         /// Every key with facts in the workflow, by detector, once read whole (or the workflow
         /// was new: none).
         var keys: [String: Set<String>]?
         /// The start times of a counting pattern's first facts (`Detector.firstFactsRead`), in order.
         var firstStarts: [DedupeKey: [UInt64]] = [:]
+
+        init() {}
+
+        /// A workflow the stitcher just created: no facts, no exceptions.
+        static func new() -> Known {
+            let known = Known()
+            known.keys = [:]
+            known.filedWhole = true
+            return known
+        }
 
         /// The count of a key when known: kept, or none at all (the workflow's keys are known
         /// and it is not among them).
@@ -37,11 +51,17 @@ final class DetectionCache: Sendable {
             return nil
         }
 
+        /// The pattern's exception when known (`.some(nil)`: known to have none).
+        func filed(_ pattern: DedupeKey) -> FiledException?? {
+            if let known = filed[pattern] { return known }
+            return filedWhole ? .some(nil) : nil
+        }
+
         /// What is known of this workflow once `other` merged into it: what both sides know
         /// (counts add up, keys join, the first starts are the first `n` of both); the filed
         /// exceptions are read again, since merging them changes which one stays.
         func merged(with other: Known, firstFactsRead: [String: Int]) -> Known {
-            var result = Known()
+            let result = Known()
             if let keys, let others = other.keys { result.keys = keys.merging(others) { $0.union($1) } }
             for detector in Set(counts.keys).union(other.counts.keys) {
                 for key in Set(counts[detector, default: [:]].keys).union(other.counts[detector, default: [:]].keys) {
@@ -119,24 +139,24 @@ final class DetectionCache: Sendable {
     /// among the workflow's keys.
     func addCount(_ delta: Int, to item: WorkflowKey) {
         state.withLock { state in
-            guard var known = state.workflows[item.workflow] else { return }
+            guard let known = state.workflows[item.workflow] else { return }
             if let count = known.count(item.detector, item.key) {
                 if known.counts[item.detector, default: [:]].updateValue(count + delta, forKey: item.key) == nil { state.added += 1 }
             }
             if known.keys?[item.detector, default: []].insert(item.key).inserted == true { state.added += 1 }
-            state.workflows[item.workflow] = known
         }
     }
 
-    /// The stitcher's round: `created` workflows are new (no facts, so none of their counts,
-    /// keys or first facts need reading), and each merge (in the order made) joins what is
-    /// known of the absorbed workflow with its survivor's, as the store's merge moves its facts.
-    /// A workflow id both created and absorbed in one round (an id reused) is read again.
+    /// The stitcher's round: `created` workflows are new (no facts and no exceptions, so none of
+    /// their counts, keys, first facts or filed exceptions need reading), and each merge (in the
+    /// order made) joins what is known of the absorbed workflow with its survivor's, as the
+    /// store's merge moves its facts. A workflow created and merged away in the same round is
+    /// read again.
     func stitched(created: [Int64], merges: [(absorbed: Int64, survivor: Int64)], firstFactsRead: [String: Int]) {
         guard !created.isEmpty || !merges.isEmpty else { return }
         state.withLock { state in
             let absorbed = Set(merges.map(\.absorbed))
-            for workflow in created where !absorbed.contains(workflow) { state.workflows[workflow] = Known(keys: [:]) }
+            for workflow in created where !absorbed.contains(workflow) { state.workflows[workflow] = Known.new() }
             for merge in merges {
                 let gone = state.workflows.removeValue(forKey: merge.absorbed) ?? Known()
                 state.workflows[merge.survivor] = (state.workflows[merge.survivor] ?? Known()).merged(with: gone, firstFactsRead: firstFactsRead)
@@ -163,7 +183,7 @@ final class DetectionCache: Sendable {
 
     /// The active-or-closed (not merged) exception of the pattern in the workflow.
     func filed(_ dedupeKey: DedupeKey, workflow: Int64, _ db: Database) throws -> FiledException? {
-        if let known = state.withLock({ $0.workflows[workflow]?.filed[dedupeKey] }) { return known }
+        if let known = state.withLock({ $0.workflows[workflow]?.filed(dedupeKey) }) { return known }
         let found = try SQLiteExceptionLedger.filed(db, dedupeKey: dedupeKey, workflow: workflow)
         setFiled(found, dedupeKey, workflow: workflow)
         return found
@@ -186,14 +206,20 @@ final class DetectionCache: Sendable {
     /// Drops what is known of filed exceptions (a reviewer changed one).
     func forgetFiled() {
         state.withLock { state in
-            for workflow in Array(state.workflows.keys) { state.workflows[workflow]?.filed = [:] }
+            for known in state.workflows.values {
+                known.filed = [:]
+                known.filedWhole = false
+            }
         }
     }
 
     /// Drops what is known of these workflows' filed exceptions (a merge moved them).
     func forgetFiled(workflows: Set<Int64>) {
         state.withLock { state in
-            for workflow in workflows { state.workflows[workflow]?.filed = [:] }
+            for workflow in workflows {
+                state.workflows[workflow]?.filed = [:]
+                state.workflows[workflow]?.filedWhole = false
+            }
         }
     }
 
