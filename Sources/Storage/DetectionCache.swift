@@ -81,6 +81,16 @@ final class DetectionCache: Sendable {
         var workflows: [Int64: Known] = [:]
         /// Entries added since the cache was last emptied (forgetting does not count down).
         var added = 0
+
+        /// What is known of the workflow, made (knowing nothing) when it has no entry yet. (A
+        /// class's `workflows[id, default: Known()]` would hand out a default it never stores.)
+        mutating func known(_ workflow: Int64) -> Known {
+            if let known = workflows[workflow] { return known }
+            let known = Known()
+            workflows[workflow] = known
+            added += 1
+            return known
+        }
     }
 
     static let maxEntries = 200_000
@@ -93,7 +103,7 @@ final class DetectionCache: Sendable {
 
     func setCount(_ count: Int, for item: WorkflowKey) {
         state.withLock { state in
-            if state.workflows[item.workflow, default: Known()].counts[item.detector, default: [:]].updateValue(count, forKey: item.key) == nil {
+            if state.known(item.workflow).counts[item.detector, default: [:]].updateValue(count, forKey: item.key) == nil {
                 state.added += 1
             }
         }
@@ -106,9 +116,9 @@ final class DetectionCache: Sendable {
         return count
     }
 
-    /// The keys `detector` has facts for in the workflow, in key order.
+    /// The keys `detector` has facts for in the workflow, in the order of their bytes (SQLite's).
     func keys(workflow: Int64, detector: String, _ db: Database) throws -> [String] {
-        try knownKeys(workflow: workflow, db)[detector, default: []].sorted()
+        try knownKeys(workflow: workflow, db)[detector, default: []].sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
     /// Whether `detector` has facts in the workflow.
@@ -122,17 +132,23 @@ final class DetectionCache: Sendable {
         var byDetector: [String: Set<String>] = [:]
         for (detector, key) in try FactQueries.keys(db, workflow: workflow) { byDetector[detector, default: []].insert(key) }
         state.withLock { state in
-            state.workflows[workflow, default: Known()].keys = byDetector
+            state.known(workflow).keys = byDetector
             state.added += 1 + byDetector.values.reduce(0) { $0 + $1.count }
         }
         return byDetector
     }
 
-    /// Every (detector, key) with facts in the workflow, when known.
+    /// Every (detector, key) with facts in the workflow, when known, in the order of their bytes
+    /// (SQLite's, as the query it stands for returns them).
     func allKeys(workflow: Int64) -> [(detector: String, key: String)]? {
         state.withLock { state in
             state.workflows[workflow]?.keys.map { keys in keys.flatMap { detector, keys in keys.map { (detector, $0) } } }
-        }
+        }?.sorted { ($0.detector + "\u{0}" + $0.key).utf8.lexicographicallyPrecedes(($1.detector + "\u{0}" + $1.key).utf8) }
+    }
+
+    /// The count the cache holds for the key, without reading SQLite (tests and diagnostics).
+    func cachedCount(_ item: WorkflowKey) -> Int? {
+        state.withLock { $0.workflows[item.workflow]?.count(item.detector, item.key) }
     }
 
     /// `delta` more facts of the key in the workflow: its count moves when known, and the key is
@@ -150,13 +166,16 @@ final class DetectionCache: Sendable {
     /// The stitcher's round: `created` workflows are new (no facts and no exceptions, so none of
     /// their counts, keys, first facts or filed exceptions need reading), and each merge (in the
     /// order made) joins what is known of the absorbed workflow with its survivor's, as the
-    /// store's merge moves its facts. A workflow created and merged away in the same round is
-    /// read again.
+    /// store's merge moves its facts. (A workflow created and merged away in the same round
+    /// cannot be, components being disjoint; were it, what is known of it would be read again.)
     func stitched(created: [Int64], merges: [(absorbed: Int64, survivor: Int64)], firstFactsRead: [String: Int]) {
         guard !created.isEmpty || !merges.isEmpty else { return }
         state.withLock { state in
             let absorbed = Set(merges.map(\.absorbed))
-            for workflow in created where !absorbed.contains(workflow) { state.workflows[workflow] = Known.new() }
+            for workflow in created where !absorbed.contains(workflow) {
+                state.workflows[workflow] = Known.new()
+                state.added += 1
+            }
             for merge in merges {
                 let gone = state.workflows.removeValue(forKey: merge.absorbed) ?? Known()
                 state.workflows[merge.survivor] = (state.workflows[merge.survivor] ?? Known()).merged(with: gone, firstFactsRead: firstFactsRead)
@@ -177,7 +196,7 @@ final class DetectionCache: Sendable {
     func setFirstStarts(_ starts: [UInt64], _ item: WorkflowKey) {
         state.withLock { state in
             let pattern = DedupeKey(detector: item.detector, key: item.key)
-            if state.workflows[item.workflow, default: Known()].firstStarts.updateValue(starts, forKey: pattern) == nil { state.added += 1 }
+            if state.known(item.workflow).firstStarts.updateValue(starts, forKey: pattern) == nil { state.added += 1 }
         }
     }
 
@@ -191,11 +210,11 @@ final class DetectionCache: Sendable {
 
     func setFiled(_ value: FiledException?, _ dedupeKey: DedupeKey, workflow: Int64) {
         state.withLock { state in
-            if state.workflows[workflow, default: Known()].filed.updateValue(value, forKey: dedupeKey) == nil { state.added += 1 }
+            if state.known(workflow).filed.updateValue(value, forKey: dedupeKey) == nil { state.added += 1 }
         }
     }
 
-    /// Drops what is known of these workflows (their counts, keys and exceptions moved in a merge).
+    /// Drops what is known of these workflows (retention deleted their traces, or their facts).
     func forget(workflows: Set<Int64>) {
         guard !workflows.isEmpty else { return }
         state.withLock { state in

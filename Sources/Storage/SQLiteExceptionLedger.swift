@@ -88,7 +88,7 @@ struct SQLiteExceptionLedger: ExceptionLedger {
         try flush()
         try db.cachedStatement(sql: "UPDATE exception SET status = 'merged', merged_into = ?, updated_at_unix_nano = ? WHERE id = ?")
             .execute(arguments: [target, Int64(bitPattern: now), exception.id])
-        cache.forget(workflows: [workflow])   // the pattern's next item, if any, is read again
+        cache.forgetFiled(workflows: [workflow])   // the pattern's next item, if any, is read again
     }
 
     func foldOnce(into id: String) throws -> Bool {
@@ -228,7 +228,7 @@ extension SQLiteExceptionLedger: FactLedger {
     }
 
     func allKeys(workflow: Int64) throws -> [(detector: String, key: String)] {
-        if let known = cache.allKeys(workflow: workflow) { return known.sorted { ($0.detector, $0.key) < ($1.detector, $1.key) } }
+        if let known = cache.allKeys(workflow: workflow) { return known }
         return try Row.fetchAll(db.cachedStatement(sql: "SELECT detector, key FROM fact_count WHERE workflow_id = ?"), arguments: [workflow]).map { row in
             (row["detector"], row["key"])
         }

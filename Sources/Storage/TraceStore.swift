@@ -76,7 +76,7 @@ public final class TraceStore: Sendable {
                 }
             }
             try Schema.migrator.migrate(pool)
-            // The writer's multi-row statements inside a round (the queue's json_each updates,
+            // The writer's multi-row statements inside a round (counts and repeats a chunk of rows at a time,
             // workflow merges, filing) each keep a statement journal, which SQLite spills to a
             // file in /var/tmp past 64 KiB: 30k pwrite calls on the bench's linked load. In memory
             // (the few pages one statement changed) detection's writer time fell 3–8% in three

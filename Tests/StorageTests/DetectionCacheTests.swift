@@ -44,6 +44,28 @@ struct DetectionCacheTests {
         try await running.value
     }
 
+    /// After the cache is emptied (a restart, its bound, a rollback), what a round reads back from
+    /// SQLite is kept for the rounds after: it was not, for a while, and every round read again.
+    @Test("what the writer reads back after forgetting stays known for the next round")
+    func relearnsAfterForgetting() async throws {
+        let store = try TraceStore(path: temporaryDatabasePath())
+        let writer = SpanWriter(store: store, logger: Logger(label: "tests"))
+        let running = Task { try await writer.run() }
+        try await writer.write(.stub(service: "vendor-sync", spans: [Self.staleRead(1), Self.staleRead(2)]))
+        store.detectionCache.clear()
+        try await writer.write(.stub(service: "vendor-sync", spans: [Self.staleRead(3)]))
+        writer.finish()
+        try await running.value
+        let (workflow, key) = try await store.read { db in
+            let row = try #require(try Row.fetchOne(db, sql: """
+                SELECT fact_count.workflow_id, fact_count.key FROM fact_count JOIN workflow_trace ON workflow_trace.workflow_id = fact_count.workflow_id
+                WHERE workflow_trace.trace_id = ? AND fact_count.detector = 'stale_connector_data'
+                """, arguments: [Data(TraceID.stub(0x91).bytes)]))
+            return (row[0] as Int64, row[1] as String)
+        }
+        #expect(store.detectionCache.cachedCount(WorkflowKey(workflow: workflow, detector: "stale_connector_data", key: key)) == 3)
+    }
+
     /// Counts and repeats are written a round at a time, many rows a statement (`ValuesList`;
     /// JSON arrays before): text that needs escaping (quotes, backslashes, control characters,
     /// non-ASCII) comes back as it went in.
