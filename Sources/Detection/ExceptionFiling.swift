@@ -98,6 +98,22 @@ public struct ExceptionFiling<Ledger: ExceptionLedger> {
         return pairs.sorted { ($0.merged, $0.kept) < ($1.merged, $1.kept) }
     }
 
+    /// The history lines a round's merges of duplicates (`duplicates`) write: one on each merged
+    /// item, naming the item it joined, and one on each kept item naming what it took in this
+    /// round (the first five ids, then how many more). A workflow pieced together from many
+    /// traces merges dozens into one item: a line each buried its history. By merged id, then
+    /// kept id.
+    public static func mergeHistory(_ pairs: [(kept: String, merged: String)]) -> [(id: String, note: String)] {
+        let reason = "the same pattern, once their workflows joined"
+        var lines = pairs.sorted { $0.merged < $1.merged }.map { (id: $0.merged, note: "merged into \($0.kept): \(reason)") }
+        for (kept, group) in Dictionary(grouping: pairs, by: \.kept).sorted(by: { $0.key < $1.key }) {
+            let merged = group.map(\.merged).sorted()
+            let named = merged.prefix(5).joined(separator: ", ") + (merged.count > 5 ? " and \(merged.count - 5) more" : "")
+            lines.append((id: kept, note: "\(named) merged into it: \(reason)"))
+        }
+        return lines
+    }
+
     /// Whether a power of two lies in (old, new].
     public static func crossesPowerOfTwo(from old: Int, to new: Int) -> Bool {
         new > old && (Int.bitWidth - new.leadingZeroBitCount) > (Int.bitWidth - max(old, 0).leadingZeroBitCount)

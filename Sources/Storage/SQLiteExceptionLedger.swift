@@ -202,14 +202,16 @@ extension SQLiteExceptionLedger: FactLedger {
             try db.cachedStatement(sql: "UPDATE exception SET workflow_id = ? WHERE workflow_id = ?").execute(arguments: [survivor, absorbed])
             try db.cachedStatement(sql: "UPDATE reviewer_approval SET workflow_id = ? WHERE workflow_id = ?").execute(arguments: [survivor, absorbed])
         }
-        for (keptID, mergedID) in ExceptionFiling<Self>.duplicates(live) {
+        let pairs = ExceptionFiling<Self>.duplicates(live)
+        for (keptID, mergedID) in pairs {
             try db.cachedStatement(sql: """
                 UPDATE exception SET status = 'merged', merged_into = ?, updated_at_unix_nano = ? WHERE id = ?
                 """).execute(arguments: [keptID, Int64(bitPattern: now), mergedID])
-            try db.cachedStatement(sql: "UPDATE exception SET updated_at_unix_nano = ? WHERE id = ?").execute(arguments: [Int64(bitPattern: now), keptID])
-            try appendHistory(mergedID, action: "merged", note: "merged into \(keptID): the same pattern, once their workflows joined", owner: nil)
-            try appendHistory(keptID, action: "merged", note: "\(mergedID) merged into it: the same pattern, once their workflows joined", owner: nil)
         }
+        for keptID in Set(pairs.map(\.kept)).sorted() {
+            try db.cachedStatement(sql: "UPDATE exception SET updated_at_unix_nano = ? WHERE id = ?").execute(arguments: [Int64(bitPattern: now), keptID])
+        }
+        for line in ExceptionFiling<Self>.mergeHistory(pairs) { try appendHistory(line.id, action: "merged", note: line.note, owner: nil) }
         cache.forgetFiled(workflows: together)   // counts, keys and first facts were joined as the stitcher merged (`DetectionCache.stitched`)
         store.noteQueueChange()   // a trace's workflow, and so its decisions, may have changed
     }

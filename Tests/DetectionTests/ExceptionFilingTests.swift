@@ -268,4 +268,14 @@ struct ExceptionFilingTests {
         #expect(ExceptionFiling<MemoryLedger>.duplicates(live).map { "\($0.merged)→\($0.kept)" } == expected)
         #expect(ExceptionFiling<MemoryLedger>.duplicates(live.reversed()).map { "\($0.merged)→\($0.kept)" } == expected)
     }
+
+    @Test("a round's merges write a line on each merged item and one on each kept item, naming the first five it took in")
+    func mergeHistoryLines() {
+        let pairs = (1...7).map { (kept: "exc_a", merged: "exc_m\($0)") } + [(kept: "exc_b", merged: "exc_z")]
+        let lines = ExceptionFiling<MemoryLedger>.mergeHistory(pairs.reversed())
+        #expect(lines.map(\.id) == (1...7).map { "exc_m\($0)" } + ["exc_z", "exc_a", "exc_b"])
+        #expect(lines[0].note == "merged into exc_a: the same pattern, once their workflows joined")
+        #expect(lines[8].note == "exc_m1, exc_m2, exc_m3, exc_m4, exc_m5 and 2 more merged into it: the same pattern, once their workflows joined")
+        #expect(lines[9].note == "exc_z merged into it: the same pattern, once their workflows joined")
+    }
 }

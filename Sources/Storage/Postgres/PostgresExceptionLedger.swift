@@ -240,10 +240,7 @@ extension PostgresExceptionLedger: FactLedger {
                 FROM unnest(\(pairs.map(\.merged))::text[], \(pairs.map(\.kept))::text[]) AS p(merged, kept)
                 WHERE exception.id IN (p.merged, p.kept)
                 """)
-            for (keptID, mergedID) in pairs {
-                try appendHistory(mergedID, action: "merged", note: "merged into \(keptID): the same pattern, once their workflows joined", owner: nil)
-                try appendHistory(keptID, action: "merged", note: "\(mergedID) merged into it: the same pattern, once their workflows joined", owner: nil)
-            }
+            for line in ExceptionFiling<Self>.mergeHistory(pairs) { try appendHistory(line.id, action: "merged", note: line.note, owner: nil) }
         }
         state.forget(together)
         changed.note()   // a trace's workflow, and so its decisions, may have changed
