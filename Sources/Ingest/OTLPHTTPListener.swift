@@ -123,9 +123,9 @@ public struct OTLPHTTPListener: Service {
     }
 
     /// An uncompressed body, never more than `limit` bytes, each chunk admitted to the budget
-    /// (`reservation` grows as it comes). The buffer
-    /// is made as large as the declared length (already admitted) at once: grown by doubling, a
-    /// 19 MiB body was copied and page-faulted several times over on the cooperative pool.
+    /// (`reservation` grows as it comes). The buffer is made as large as the declared length
+    /// (already admitted) at once: grown by doubling, a 19 MiB body was copied and page-faulted
+    /// several times over on the cooperative pool.
     static func readPlain(_ body: RequestBody, limit: Int, declared: Int?, holding reservation: inout BudgetReservation,
                           for handler: ExportHandler) async throws(IngestError) -> ByteBuffer {
         var collected = ByteBuffer()

@@ -110,7 +110,7 @@ final class DetectionCache: Sendable {
     }
 
     func count(_ item: WorkflowKey, _ db: Database) throws -> Int {
-        if let count = state.withLock({ $0.workflows[item.workflow]?.count(item.detector, item.key) }) { return count }
+        if let count = cachedCount(item) { return count }
         let count = try FactQueries.count(db, workflow: item.workflow, detector: item.detector, key: item.key)
         setCount(count, for: item)
         return count
@@ -143,10 +143,13 @@ final class DetectionCache: Sendable {
     func allKeys(workflow: Int64) -> [(detector: String, key: String)]? {
         state.withLock { state in
             state.workflows[workflow]?.keys.map { keys in keys.flatMap { detector, keys in keys.map { (detector, $0) } } }
-        }?.sorted { ($0.detector + "\u{0}" + $0.key).utf8.lexicographicallyPrecedes(($1.detector + "\u{0}" + $1.key).utf8) }
+        }?.sorted { first, second in
+            first.detector == second.detector
+                ? first.key.utf8.lexicographicallyPrecedes(second.key.utf8) : first.detector.utf8.lexicographicallyPrecedes(second.detector.utf8)
+        }
     }
 
-    /// The count the cache holds for the key, without reading SQLite (tests and diagnostics).
+    /// The count the cache holds for the key, when it knows it without reading SQLite.
     func cachedCount(_ item: WorkflowKey) -> Int? {
         state.withLock { $0.workflows[item.workflow]?.count(item.detector, item.key) }
     }

@@ -76,9 +76,9 @@ public final class TraceStore: Sendable {
                 }
             }
             try Schema.migrator.migrate(pool)
-            // The writer's multi-row statements inside a round (counts and repeats a chunk of rows at a time,
-            // workflow merges, filing) each keep a statement journal, which SQLite spills to a
-            // file in /var/tmp past 64 KiB: 30k pwrite calls on the bench's linked load. In memory
+            // The writer's multi-row statements inside a round (counts, repeats, workflow merges,
+            // filing) each keep a statement journal, which SQLite spills to a file in /var/tmp
+            // past 64 KiB: 30k pwrite calls on the bench's linked load. In memory
             // (the few pages one statement changed) detection's writer time fell 3–8% in three
             // alternating runs. Set after migrating (an index built on a large table sorts on
             // disk) and on the writer only: readers keep file-backed temp storage for their sorts.

@@ -13,8 +13,8 @@ enum ValuesList {
 
     /// Runs `sql(list)` over `rows`, a chunk at a time; `bind` binds one row's `columns` values
     /// in order. The full-chunk statement is prepared once a call, a shorter last chunk's once.
-    static func execute<Row>(_ db: Database, columns: Int, rows: some Collection<Row>, sql: (String) -> String,
-                             bind: (PreparedStatement, Row) -> Void) throws {
+    static func execute<Element>(_ db: Database, columns: Int, rows: some Collection<Element>, sql: (String) -> String,
+                                 bind: (PreparedStatement, Element) -> Void) throws {
         let tuple = "(" + repeatElement("?", count: columns).joined(separator: ", ") + ")"
         var full: PreparedStatement?
         var rest = rows[...]

@@ -18,44 +18,57 @@ struct DetectionCacheTests {
                   attributes: [Attribute("connector.name", .string("vendor-master")), Attribute("connector.data.age_ms", .int(7_200_000))])
     }
 
-    @Test("a pattern a reviewer resolved reopens when it recurs, with one writer throughout")
-    func resolvedThenRecurs() async throws {
+    /// A fresh store with a running writer for `body`; the writer is stopped (every write
+    /// committed) when it returns.
+    @discardableResult
+    static func withWriter(_ body: (TraceStore, SpanWriter) async throws -> Void) async throws -> TraceStore {
         let store = try TraceStore(path: temporaryDatabasePath())
         let writer = SpanWriter(store: store, logger: Logger(label: "tests"))
         let running = Task { try await writer.run() }
-        try await writer.write(.stub(service: "vendor-sync", spans: [Self.staleRead(1), Self.staleRead(2)]))
-        let filed = try #require(try await store.exceptions(ExceptionFilter(), limit: 10, after: nil).items.first)
-        #expect(filed.status == .open)
-        try await store.apply(.resolve, to: filed.id, actor: "sam", owner: nil, note: "vendor feed fixed", at: Self.t0 + 10)
-
-        try await writer.write(.stub(service: "vendor-sync", spans: [Self.staleRead(3)]))
-        let again = try #require(try await store.exception(id: filed.id))
-        #expect(again.record.status == .open)
-        #expect(again.record.occurrences == 2)
-        #expect(again.history.map(\.action) == ["opened", "resolved", "reopened"])
-
-        // Acknowledged by a reviewer, a further read only counts: it stays acknowledged.
-        try await store.apply(.ack, to: filed.id, actor: "sam", owner: nil, note: "", at: Self.t0 + 20)
-        try await writer.write(.stub(service: "vendor-sync", spans: [Self.staleRead(4)]))
-        let counted = try #require(try await store.exception(id: filed.id))
-        #expect(counted.record.status == .acknowledged)
-        #expect(counted.record.occurrences == 3)
+        do {
+            try await body(store, writer)
+        } catch {
+            writer.finish()
+            _ = try? await running.value
+            throw error
+        }
         writer.finish()
         try await running.value
+        return store
+    }
+
+    @Test("a pattern a reviewer resolved reopens when it recurs, with one writer throughout")
+    func resolvedThenRecurs() async throws {
+        try await Self.withWriter { store, writer in
+            try await writer.write(.stub(service: "vendor-sync", spans: [Self.staleRead(1), Self.staleRead(2)]))
+            let filed = try #require(try await store.exceptions(ExceptionFilter(), limit: 10, after: nil).items.first)
+            #expect(filed.status == .open)
+            try await store.apply(.resolve, to: filed.id, actor: "sam", owner: nil, note: "vendor feed fixed", at: Self.t0 + 10)
+
+            try await writer.write(.stub(service: "vendor-sync", spans: [Self.staleRead(3)]))
+            let again = try #require(try await store.exception(id: filed.id))
+            #expect(again.record.status == .open)
+            #expect(again.record.occurrences == 2)
+            #expect(again.history.map(\.action) == ["opened", "resolved", "reopened"])
+
+            // Acknowledged by a reviewer, a further read only counts: it stays acknowledged.
+            try await store.apply(.ack, to: filed.id, actor: "sam", owner: nil, note: "", at: Self.t0 + 20)
+            try await writer.write(.stub(service: "vendor-sync", spans: [Self.staleRead(4)]))
+            let counted = try #require(try await store.exception(id: filed.id))
+            #expect(counted.record.status == .acknowledged)
+            #expect(counted.record.occurrences == 3)
+        }
     }
 
     /// After the cache is emptied (a restart, its bound, a rollback), what a round reads back from
     /// SQLite is kept for the rounds after: it was not, for a while, and every round read again.
     @Test("what the writer reads back after forgetting stays known for the next round")
     func relearnsAfterForgetting() async throws {
-        let store = try TraceStore(path: temporaryDatabasePath())
-        let writer = SpanWriter(store: store, logger: Logger(label: "tests"))
-        let running = Task { try await writer.run() }
-        try await writer.write(.stub(service: "vendor-sync", spans: [Self.staleRead(1), Self.staleRead(2)]))
-        store.detectionCache.clear()
-        try await writer.write(.stub(service: "vendor-sync", spans: [Self.staleRead(3)]))
-        writer.finish()
-        try await running.value
+        let store = try await Self.withWriter { store, writer in
+            try await writer.write(.stub(service: "vendor-sync", spans: [Self.staleRead(1), Self.staleRead(2)]))
+            store.detectionCache.clear()
+            try await writer.write(.stub(service: "vendor-sync", spans: [Self.staleRead(3)]))
+        }
         let (workflow, key) = try await store.read { db in
             let row = try #require(try Row.fetchOne(db, sql: """
                 SELECT fact_count.workflow_id, fact_count.key FROM fact_count JOIN workflow_trace ON workflow_trace.workflow_id = fact_count.workflow_id
@@ -71,23 +84,20 @@ struct DetectionCacheTests {
     /// non-ASCII) comes back as it went in.
     @Test("a connector name JSON must escape survives the batched counts and repeats")
     func hostileNamesInBatches() async throws {
-        let store = try TraceStore(path: temporaryDatabasePath())
-        let writer = SpanWriter(store: store, logger: Logger(label: "tests"))
-        let running = Task { try await writer.run() }
-        let name = "crm \"β\" \\ \u{7}\ttab 🚀"
-        func read(_ span: UInt64) -> Span {
-            Span.stub(trace: .stub(0x92), span: .stub(span), parent: span == 1 ? nil : .stub(1), start: Self.t0 + span,
-                      attributes: [Attribute("connector.name", .string(name)), Attribute("connector.data.age_ms", .int(7_200_000))])
+        try await Self.withWriter { store, writer in
+            let name = "crm \"β\" \\ \u{7}\ttab 🚀"
+            func read(_ span: UInt64) -> Span {
+                Span.stub(trace: .stub(0x92), span: .stub(span), parent: span == 1 ? nil : .stub(1), start: Self.t0 + span,
+                          attributes: [Attribute("connector.name", .string(name)), Attribute("connector.data.age_ms", .int(7_200_000))])
+            }
+            try await writer.write(.stub(service: "vendor-sync", spans: [read(1), read(2)]))
+            try await writer.write(.stub(service: "vendor-sync", spans: [read(3)]))
+            try await writer.write(.stub(service: "vendor-sync", spans: [read(4), read(5)]))
+            let filed = try #require(try await store.exceptions(ExceptionFilter(), limit: 10, after: nil).items.first)
+            let detail = try #require(try await store.exception(id: filed.id))
+            #expect(detail.record.occurrences == 4)
+            #expect(detail.record.summary == "\(name) returned data older than 15m on 5 reads in one workflow")
         }
-        try await writer.write(.stub(service: "vendor-sync", spans: [read(1), read(2)]))
-        try await writer.write(.stub(service: "vendor-sync", spans: [read(3)]))
-        try await writer.write(.stub(service: "vendor-sync", spans: [read(4), read(5)]))
-        let filed = try #require(try await store.exceptions(ExceptionFilter(), limit: 10, after: nil).items.first)
-        let detail = try #require(try await store.exception(id: filed.id))
-        #expect(detail.record.occurrences == 4)
-        #expect(detail.record.summary == "\(name) returned data older than 15m on 5 reads in one workflow")
-        writer.finish()
-        try await running.value
     }
 
     /// A workflow of 30 linked traces, each with a root, four stale reads (started out of order)
@@ -146,15 +156,12 @@ struct DetectionCacheTests {
     func mergedWorkflowsAsIfCold(seed: UInt64) async throws {
         var outcomes: [[String]] = []
         for forgetting in [false, true] {
-            let store = try TraceStore(path: temporaryDatabasePath())
-            let writer = SpanWriter(store: store, logger: Logger(label: "tests"))
-            let running = Task { try await writer.run() }
-            for batch in Self.fragmentedWorkflow(seed: seed) {
-                try await writer.write(batch)
-                if forgetting { store.detectionCache.clear() }
+            let store = try await Self.withWriter { store, writer in
+                for batch in Self.fragmentedWorkflow(seed: seed) {
+                    try await writer.write(batch)
+                    if forgetting { store.detectionCache.clear() }
+                }
             }
-            writer.finish()
-            try await running.value
             outcomes.append(try await Self.outcome(store))
         }
         #expect(outcomes[0].contains { $0.hasPrefix("exception ") && $0.contains(" open ") && $0.contains("on 120 reads") })
